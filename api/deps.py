@@ -1,0 +1,40 @@
+"""Annotated dependency aliases: routes declare what they need, not how to build it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from matcher.errors import IndexNotReadyError
+from matcher.matching.service import MatchService
+from matcher.runtime import Runtime
+from matcher.storage.database import session_scope
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_match_service(request: Request) -> MatchService:
+    service: MatchService | None = getattr(request.app.state, "match_service", None)
+    if service is None:
+        raise IndexNotReadyError("the product index is not loaded yet")
+    return service
+
+
+MatchServiceDep = Annotated[MatchService, Depends(get_match_service)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with session_scope(runtime.sessions) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,64 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` builds an app around one ``Settings``; uvicorn starts it through
+``api.main:app_factory`` so every worker reads settings once, at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import buyers, health, inquiries
+from matcher import __version__
+from matcher.config import Settings
+from matcher.errors import IndexNotReadyError
+from matcher.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _load_service(app: FastAPI, runtime: Runtime) -> None:
+    """Load the newest valid index; build one from the store when there is none."""
+    try:
+        index = runtime.load_index()
+    except IndexNotReadyError as exc:
+        log.warning("%s; building the product index from the store", exc)
+        runtime.build_index()
+        index = runtime.load_index()
+    app.state.match_service = runtime.match_service(index)
+    # Encode once so the first real request does not pay for loading the model.
+    app.state.match_service.encoder.encode_queries(["warm-up"])
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _load_service(app, runtime)
+        yield
+        runtime.engine.dispose()
+
+    app = FastAPI(
+        title="TradeMatch",
+        version=__version__,
+        summary="Ranked, explained Korean suppliers for foreign buyers' inquiries.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.match_service = None
+    errors.install(app)
+    for router in (health.router, inquiries.router, buyers.router):
+        app.include_router(router, prefix="/v1")
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory``: settings come from the environment."""
+    return create_app(Settings())

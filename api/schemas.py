@@ -1,0 +1,123 @@
+"""Request and response bodies of the public API.
+
+Input fields reuse the domain's validated types (HS codes, certifications, enums), so the API
+and file ingestion accept and reject exactly the same values.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.domain.enums import ExportStage, Industry
+from matcher.domain.schemas import CertList, HSPrefixList, RequiredText
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MatchFilters(_In):
+    hs_prefixes: HSPrefixList = Field(default_factory=list, description="2/4/6-digit HS codes")
+    cities: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
+    export_stages: list[ExportStage] = Field(default_factory=list)
+    industries: list[Industry] = Field(default_factory=list)
+    certifications: CertList = Field(
+        default_factory=list, description="The supplier must hold every one of these"
+    )
+    max_moq: int | None = Field(default=None, ge=0)
+
+
+class InquiryMatchRequest(_In):
+    text: RequiredText = Field(
+        description="What the buyer seeks, in any language",
+        examples=["stainless steel ball valves for a chemical plant"],
+    )
+    hs_codes: HSPrefixList = Field(default_factory=list)
+    required_certifications: CertList = Field(default_factory=list)
+    quantity: float | None = Field(default=None, ge=0)
+    target_price_usd: float | None = Field(default=None, ge=0)
+    filters: MatchFilters = Field(default_factory=MatchFilters)
+    top_k: int = Field(default=10, ge=1, le=100)
+
+
+class SupplierOut(BaseModel):
+    """A supplier's public profile: nothing here is sensitive."""
+
+    id: str
+    name_ko: str | None
+    name_en: str | None
+    kind: str
+    industry: str
+    city: str | None
+    export_stage: str | None
+    employees: int | None
+    certifications: list[str]
+    markets: list[str]
+    languages: list[str]
+
+
+class ProductOut(BaseModel):
+    id: str
+    name: str | None
+    description: str
+    hs_code: str | None
+    hs_description: str
+    price_min_usd: float | None
+    price_max_usd: float | None
+    price_unit: str | None
+    moq: int | None
+    moq_unit: str | None
+    certifications: list[str]
+    language: str | None
+
+
+class ExplanationOut(BaseModel):
+    feature: str
+    value: float | None = Field(description="Feature value in [0, 1]; null where it does not apply")
+    contribution: float = Field(description="What this feature added to the score")
+    reason_en: str | None
+    reason_ko: str | None
+
+
+class SupplierMatchOut(BaseModel):
+    rank: int
+    score: float
+    supplier: SupplierOut
+    product: ProductOut
+    explanations: list[ExplanationOut]
+    matching_products: int = Field(description="This supplier's products among the candidates")
+
+
+class QueryEcho(BaseModel):
+    text: str
+    hs_codes: list[str]
+    required_certifications: list[str]
+
+
+class MatchResponse(BaseModel):
+    query: QueryEcho
+    results: list[SupplierMatchOut]
+    ranker: str
+    model: str
+    index_version: str
+    candidates: int
+    timings_ms: dict[str, float]
+
+
+class IndexStatus(BaseModel):
+    products: int
+    model: str
+    version: str
+    built_at: str
+
+
+class HealthResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"status": "ok"}})
+
+    status: str
+    version: str
+    index: IndexStatus | None

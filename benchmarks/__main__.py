@@ -1,0 +1,38 @@
+"""``python -m benchmarks [match|demo ...]``; ``make bench`` runs them all at default sizes."""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmarks import bench_demo, bench_match
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="name")
+    match = sub.add_parser("match", help="match latency against a brute-force cosine baseline")
+    match.add_argument("--exporters", type=int, default=1500)
+    match.add_argument("--repeats", type=int, default=10)
+    match.add_argument("--seed", type=int, default=20261123)
+    demo = sub.add_parser("demo", help="demo generation + load: time and peak RSS")
+    demo.add_argument("--exporters", type=int, default=20_000)
+    demo.add_argument("--seed", type=int, default=20261123)
+    demo.add_argument("--no-load", action="store_true")
+    args = parser.parse_args()
+
+    if args.name in (None, "demo"):
+        bench_demo.run(
+            getattr(args, "exporters", 20_000),
+            getattr(args, "seed", 20261123),
+            not getattr(args, "no_load", False),
+        )
+    if args.name in (None, "match"):
+        bench_match.run(
+            getattr(args, "exporters", 1500),
+            getattr(args, "repeats", 10),
+            getattr(args, "seed", 20261123),
+        )
+
+
+if __name__ == "__main__":
+    main()

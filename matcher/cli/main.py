@@ -1,0 +1,295 @@
+"""The ``tradematch`` command line.
+
+Settings are built once in the callback (from ``TRADEMATCH_*`` variables and ``.env``) and
+passed to each command; heavy imports happen inside the commands that need them, so
+``tradematch --help`` and ingestion start fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from matcher.config import Settings
+from matcher.errors import TradeMatchError
+
+app = typer.Typer(
+    help="TradeMatch: match Korean exporters with foreign buyers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+index_app = typer.Typer(help="Vector indexes.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(index_app, name="index")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {exc}")
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Override TRADEMATCH_DATA_DIR for this command.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for chatty in ("alembic", "faiss", "sentence_transformers", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose else logging.WARNING)
+    ctx.obj = Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from matcher.runtime import Runtime
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    console.print(f"schema up to date: {runtime.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="exporters, products, services, buyers, needs, "
+            "events, kotra-sns-buyers, smba-inquiries, at-companies"
+        ),
+    ],
+    file: Annotated[Path, typer.Argument(help="CSV or Excel (.xlsx) file")],
+    errors_csv: Annotated[
+        Path | None, typer.Option(help="Where to write every rejected row (default: data dir)")
+    ] = None,
+    show: Annotated[int, typer.Option(help="Rejected rows to print")] = 20,
+) -> None:
+    """Load a file. Bad rows are reported with line, field and reason; good rows are kept."""
+    from matcher.ingest.pipeline import ingest_file
+    from matcher.runtime import Runtime
+
+    settings = _settings(ctx)
+    runtime = Runtime(settings)
+    runtime.upgrade_schema()
+    try:
+        with _progress() as progress:
+            task = progress.add_task(f"ingest {kind}", total=None)
+            report = ingest_file(
+                kind, file, runtime.sessions, progress=lambda n: progress.advance(task, n)
+            )
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    summary = report.summary()
+    table = Table("rows read", "inserted", "updated", "unchanged", "merged", "rejected")
+    table.add_row(
+        *(
+            str(summary[k])
+            for k in ("rows_read", "inserted", "updated", "unchanged", "merged", "rejected")
+        )
+    )
+    console.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if report.merged:
+        console.print(f"merged {report.merged} rows: {report.merged_reason}")
+    if report.errors:
+        shown = Table("line", "field", "reason", "value", title="rejected rows")
+        for err in sorted(report.errors, key=lambda e: e.line)[:show]:
+            shown.add_row(str(err.line), err.field, err.reason, err.value)
+        console.print(shown)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = errors_csv or settings.data_dir / "ingest-reports" / f"{stamp}-{kind}.csv"
+        report.write_errors_csv(target)
+        console.print(f"all {len(report.errors)} problems in {report.rejected} rows: {target}")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    exporters: Annotated[int | None, typer.Option(help="Korean firms to generate")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same data)")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: <data>/demo)")] = None,
+    load: Annotated[bool, typer.Option(help="Load the generated files into the database")] = True,
+) -> None:
+    """Generate realistic, seeded demo data (streamed to disk) and load it."""
+    from matcher.demo.generator import generate_demo
+    from matcher.demo.load import load_demo
+    from matcher.runtime import Runtime
+
+    settings = _settings(ctx)
+    n = exporters or settings.demo_exporters
+    target = out or settings.demo_dir
+    started = time.perf_counter()
+    with _progress() as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(name: str, rows: int) -> None:
+            if name not in tasks:
+                tasks[name] = progress.add_task(f"generate {name}", total=None)
+            progress.advance(tasks[name], rows)
+
+        manifest = generate_demo(
+            target, exporters=n, seed=seed or settings.demo_seed, progress=advance
+        )
+    console.print(f"generated into {target}: {json.dumps(manifest.counts)}")
+    if load:
+        runtime = Runtime(settings)
+        runtime.upgrade_schema()
+        with _progress() as progress:
+            task = progress.add_task("load demo", total=sum(manifest.counts.values()))
+            reports = load_demo(
+                target, runtime.sessions, progress=lambda rows: progress.advance(task, rows)
+            )
+        for report in reports:
+            s = report.summary()
+            console.print(
+                f"{s['kind']:>10}: {s['inserted']} new, {s['updated']} updated, "
+                f"{s['unchanged']} unchanged, {s['rejected']} rejected"
+            )
+    console.print(f"demo done in {time.perf_counter() - started:.1f}s")
+
+
+@index_app.command("build")
+def index_build(ctx: typer.Context) -> None:
+    """Embed every product (cached by content hash) and publish a new index version."""
+    from matcher.runtime import Runtime
+
+    runtime = Runtime(_settings(ctx))
+    with _progress() as progress:
+        task = progress.add_task("embed products", total=None)
+        manifest = runtime.build_index(progress=lambda n: progress.advance(task, n))
+    console.print(
+        f"index {manifest.version}: {manifest.count} products, model {manifest.model}, "
+        f"encoded {manifest.extra.get('cache_misses')}, cached {manifest.extra.get('cache_hits')}"
+    )
+
+
+@app.command()
+def bootstrap(ctx: typer.Context) -> None:
+    """Make a fresh checkout servable: schema, demo data when the store is empty, index."""
+    from matcher.runtime import Runtime
+
+    settings = _settings(ctx)
+    runtime = Runtime(settings)
+    runtime.upgrade_schema()
+    if runtime.exporter_count() == 0:
+        console.print(f"empty store: generating {settings.demo_exporters} demo exporters")
+        ctx.invoke(demo, ctx=ctx, exporters=None, seed=None, out=None, load=True)
+    if runtime.index_is_stale():
+        ctx.invoke(index_build, ctx=ctx)
+    else:
+        console.print("product index is up to date")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(ctx)
+    # Workers build their own Settings from the environment; pass the CLI's data dir on.
+    os.environ["TRADEMATCH_DATA_DIR"] = str(settings.data_dir)
+    uvicorn.run(
+        "api.main:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+    )
+
+
+@app.command()
+def match(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The inquiry, in any language")],
+    hs: Annotated[list[str] | None, typer.Option(help="HS code(s) asked for")] = None,
+    cert: Annotated[list[str] | None, typer.Option(help="Required certification(s)")] = None,
+    top_k: Annotated[int, typer.Option()] = 10,
+) -> None:
+    """Rank suppliers for an inquiry from the command line."""
+    from pydantic import ValidationError
+
+    from matcher.domain.schemas import NeedRecord
+    from matcher.matching.service import MatchRequest
+    from matcher.runtime import Runtime
+
+    try:
+        need = NeedRecord(
+            external_id="cli", text=text, hs_codes=hs or [], required_certifications=cert or []
+        )
+    except ValidationError as exc:
+        raise _fail(exc) from exc
+    service = Runtime(_settings(ctx)).match_service()
+    result = service.match(
+        MatchRequest(
+            text=need.text,
+            hs_codes=tuple(need.hs_codes),
+            required_certifications=tuple(need.required_certifications),
+            top_k=top_k,
+        )
+    )
+    table = Table("#", "score", "supplier", "city", "HS", "product", "why")
+    for r in result.results:
+        reasons = "; ".join(e.reason_en for e in r.explanations if e.reason_en)
+        table.add_row(
+            str(r.rank),
+            f"{r.score:.3f}",
+            str(r.supplier["name_en"] or r.supplier["name_ko"]),
+            str(r.supplier["city"]),
+            str(r.product["hs_code"]),
+            str(r.product["description"])[:60],
+            reasons,
+        )
+    console.print(table)
+    console.print({k: round(v, 1) for k, v in result.timings_ms.items()})

@@ -1,0 +1,82 @@
+"""The one configuration object.
+
+Every setting comes from here, with the ``TRADEMATCH_`` environment prefix (or a ``.env``
+file). Code receives a ``Settings`` instance as an argument; nothing reads the environment on
+its own, so tests can build any configuration they need without touching globals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration for the library, the CLI and the API."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRADEMATCH_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Root for the SQLite file, embedding cache, indexes and demo data.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: SQLite at <data_dir>/tradematch.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    encoder: str = Field(
+        default="minilm",
+        description="Encoder: a registered name ('minilm') or a sentence-transformers "
+        "path / hub name.",
+    )
+    encoder_batch_size: int = Field(default=64, ge=1, le=4096)
+    encoder_device: str = Field(default="cpu")
+
+    retrieval_candidates: int = Field(
+        default=200, ge=1, le=10_000, description="Candidates fetched from the index per query."
+    )
+    default_top_k: int = Field(default=10, ge=1, le=200)
+    max_top_k: int = Field(default=100, ge=1, le=1000)
+
+    demo_seed: int = Field(default=20261123)
+    demo_exporters: int = Field(default=1500, ge=10)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL actually used (SQLite under ``data_dir`` unless configured)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tradematch.db').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Embedding cache, beside the database."""
+        return self.data_dir / "cache"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def demo_dir(self) -> Path:
+        return self.data_dir / "demo"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"

@@ -1,0 +1,23 @@
+"""How entities become text for the encoder: one place, so the cache keys stay stable.
+
+A product document joins its own name and description with the official English HS
+description of its code. The HS text gives every product, whatever language its description
+is in, a shared English anchor that English queries can reach.
+"""
+
+from __future__ import annotations
+
+from matcher.domain import hscodes
+
+
+def product_document(name: str | None, description: str, hs_code: str | None) -> str:
+    parts = [p.strip() for p in (name, description) if p and p.strip()]
+    if hs_code:
+        hs_text = hscodes.describe(hs_code)
+        if hs_text:
+            parts.append(f"HS {hs_code}: {hs_text}")
+    return " | ".join(parts)
+
+
+def inquiry_query(text: str) -> str:
+    return " ".join(text.split())

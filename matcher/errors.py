@@ -1,0 +1,44 @@
+"""A small exception hierarchy: callers catch ``TradeMatchError`` or one specific subclass.
+
+The API maps these to HTTP responses; the CLI maps them to a message and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+
+class TradeMatchError(Exception):
+    """Base class for every error this library raises on purpose."""
+
+
+class ConfigurationError(TradeMatchError):
+    """A setting is missing or inconsistent."""
+
+
+class MissingDependencyError(TradeMatchError):
+    """An optional heavy dependency is not installed; the message says how to install it."""
+
+
+class InputValidationError(TradeMatchError):
+    """Input failed validation. ``field`` names the offending field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class NotFoundError(TradeMatchError):
+    """A referenced entity does not exist."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key!r} not found")
+        self.entity = entity
+        self.key = key
+
+
+class IndexNotReadyError(TradeMatchError):
+    """No usable vector index is loaded (not built yet, or every version is corrupt)."""
+
+
+class IndexCorruptError(TradeMatchError):
+    """An index file on disk failed its checksum or could not be read."""

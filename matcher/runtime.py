@@ -1,0 +1,74 @@
+"""Wiring from one ``Settings`` to the objects the CLI, the API and the batch use.
+
+Heavy parts (the encoder, the loaded index) are created on first use, so commands that only
+touch the database start instantly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.config import Settings
+from matcher.embedding.encoders import Encoder, build_encoder
+from matcher.index import persistence
+from matcher.index.products import ProductIndex, build_product_index, is_stale
+from matcher.matching.service import MatchService
+from matcher.ranking.rule import RuleRanker
+from matcher.storage import database
+from matcher.storage.database import session_scope
+from matcher.storage.repository import count
+from matcher.storage.tables import ExporterRow
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return database.engine_from_settings(self.settings)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return database.session_factory(self.engine)
+
+    @cached_property
+    def encoder(self) -> Encoder:
+        return build_encoder(self.settings)
+
+    def upgrade_schema(self) -> None:
+        database.upgrade(self.engine)
+
+    def exporter_count(self) -> int:
+        with session_scope(self.sessions) as session:
+            return count(session, ExporterRow)
+
+    def index_is_stale(self) -> bool:
+        return is_stale(self.sessions, self.settings.index_dir, self.encoder.name)
+
+    def build_index(self, progress: Callable[[int], None] | None = None) -> persistence.Manifest:
+        return build_product_index(
+            self.sessions,
+            self.encoder,
+            self.settings.cache_dir,
+            self.settings.index_dir,
+            progress=progress,
+        )
+
+    def load_index(self) -> ProductIndex:
+        return ProductIndex.load(self.settings.index_dir)
+
+    def match_service(self, index: ProductIndex | None = None) -> MatchService:
+        return MatchService(
+            self.encoder,
+            index or self.load_index(),
+            RuleRanker(),
+            candidates=self.settings.retrieval_candidates,
+        )

@@ -1,0 +1,186 @@
+"""SQLAlchemy 2 ORM tables. The schema itself is owned by Alembic migrations.
+
+Every ingestible table carries ``external_id`` (the key upserts use) and ``content_hash`` (so
+re-ingesting an unchanged row writes nothing). Lists (certifications, markets, HS codes) are
+JSON arrays, which SQLite and PostgreSQL both store natively.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps are stored in UTC and always come back timezone-aware.
+
+    SQLite has no timezone type and would keep a local wall time while dropping its offset;
+    converting to UTC on the way in makes both backends agree. Naive input is taken as UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {list[str]: JSON, dict[str, Any]: JSON}
+
+
+class _Stamped:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime(), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class _Ingestible(_Stamped):
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class CenterRow(Base):
+    __tablename__ = "centers"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(120))
+    name_ko: Mapped[str] = mapped_column(String(120))
+    country: Mapped[str] = mapped_column(String(2))
+    city: Mapped[str] = mapped_column(String(120))
+    opened_year: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ExporterRow(_Ingestible, Base):
+    __tablename__ = "exporters"
+
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name_ko: Mapped[str | None] = mapped_column(String(300))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str] = mapped_column(String(40), index=True)
+    industry_detail: Mapped[str | None] = mapped_column(String(300))
+    province: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(300))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    export_stage: Mapped[str | None] = mapped_column(String(20))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    certifications: Mapped[list[str]] = mapped_column(default=list)
+    markets: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    homepage: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class ProductRow(_Ingestible, Base):
+    __tablename__ = "products"
+
+    exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    hs_code: Mapped[str | None] = mapped_column(String(6), index=True)
+    price_min_usd: Mapped[float | None] = mapped_column(Float)
+    price_max_usd: Mapped[float | None] = mapped_column(Float)
+    price_unit: Mapped[str | None] = mapped_column(String(300))
+    moq: Mapped[int | None] = mapped_column(Integer)
+    moq_unit: Mapped[str | None] = mapped_column(String(300))
+    certifications: Mapped[list[str]] = mapped_column(default=list)
+    language: Mapped[str | None] = mapped_column(String(2))
+
+
+class ServiceOfferingRow(_Ingestible, Base):
+    __tablename__ = "service_offerings"
+
+    exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    service_type: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    markets: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    capacity_per_month: Mapped[int | None] = mapped_column(Integer)
+
+
+class BuyerRow(_Ingestible, Base):
+    __tablename__ = "buyers"
+
+    name: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    city: Mapped[str | None] = mapped_column(String(300))
+    buyer_type: Mapped[str] = mapped_column(String(20))
+    price_positioning: Mapped[str | None] = mapped_column(String(10))
+    interests: Mapped[str | None] = mapped_column(Text)
+    hs_codes: Mapped[list[str]] = mapped_column(default=list)
+    required_certifications: Mapped[list[str]] = mapped_column(default=list)
+    certifications_strict: Mapped[bool] = mapped_column(Boolean, default=False)
+    responsiveness: Mapped[float | None] = mapped_column(Float)
+    credit_grade: Mapped[str | None] = mapped_column(String(2))
+    center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    annual_purchase_usd: Mapped[float | None] = mapped_column(Float)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_email: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class NeedRow(_Ingestible, Base):
+    __tablename__ = "needs"
+
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("buyers.id"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(2))
+    hs_codes: Mapped[list[str]] = mapped_column(default=list)
+    quantity: Mapped[float | None] = mapped_column(Float)
+    quantity_unit: Mapped[str | None] = mapped_column(String(300))
+    target_price_usd: Mapped[float | None] = mapped_column(Float)
+    required_certifications: Mapped[list[str]] = mapped_column(default=list)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(300))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class FunnelEventRow(_Ingestible, Base):
+    __tablename__ = "funnel_events"
+    __table_args__ = (Index("ix_funnel_events_pair", "exporter_id", "buyer_id"),)
+
+    exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(30), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    value_usd: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(300))
+    center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)

@@ -1,0 +1,106 @@
+"""The HTTP API on the mini catalog: health, matching, buyers, errors, OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from matcher.config import Settings
+
+
+@pytest.fixture(scope="module")
+def client(mini_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(mini_settings)) as test_client:
+        yield test_client
+
+
+def test_health_reports_the_loaded_index(client: TestClient) -> None:
+    body = client.get("/v1/health").json()
+    assert body["status"] == "ok"
+    assert body["index"]["products"] == 15
+    assert body["index"]["model"] == "all-MiniLM-L6-v2"
+
+
+def test_match_returns_ranked_explained_suppliers(client: TestClient) -> None:
+    response = client.post(
+        "/v1/inquiries/match",
+        json={
+            "text": "stainless steel ball valves for a chemical plant",
+            "top_k": 3,
+            "hs_codes": ["8481"],
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["query"]["hs_codes"] == ["8481"]
+    assert len(body["results"]) == 3
+    top = body["results"][0]
+    assert top["supplier"]["id"] == "MX-E01"
+    assert top["product"]["hs_code"] == "848180"
+    assert "valve" in top["product"]["hs_description"].lower()
+    assert {e["feature"] for e in top["explanations"]} == {
+        "semantic_similarity",
+        "hs_agreement",
+        "certification_coverage",
+    }
+    assert any(e["reason_ko"] for e in top["explanations"])
+    assert set(body["timings_ms"]) == {"encode", "retrieve", "rank"}
+
+
+def test_filters_reach_the_index(client: TestClient) -> None:
+    body = client.post(
+        "/v1/inquiries/match",
+        json={"text": "valves", "filters": {"hs_prefixes": ["7307"], "max_moq": 1000}},
+    ).json()
+    assert [r["product"]["hs_code"] for r in body["results"]] == ["730723"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "valves", "hs_codes": ["123456"]}, "hs_codes"),
+        ({"text": "valves", "top_k": 0}, "top_k"),
+        ({"text": "valves", "filters": {"export_stages": ["expert"]}}, "export_stages"),
+        ({"text": "valves", "colour": "red"}, "colour"),
+        ({}, "text"),
+    ],
+)
+def test_bad_input_names_the_field(
+    client: TestClient, payload: dict[str, object], field: str
+) -> None:
+    response = client.post("/v1/inquiries/match", json=payload)
+    assert response.status_code == 422
+    locs = [".".join(str(p) for p in d["loc"]) for d in response.json()["detail"]]
+    assert any(field in loc for loc in locs), locs
+
+
+def test_suppliers_for_a_buyer(client: TestClient) -> None:
+    response = client.get("/v1/buyers/MX-B03/suppliers", params={"top_k": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["query"]["required_certifications"] == ["BIS"]
+    assert body["results"][0]["supplier"]["id"] == "MX-E06"  # the agricultural machinery maker
+
+
+def test_unknown_buyer_is_404(client: TestClient) -> None:
+    response = client.get("/v1/buyers/NOPE/suppliers")
+    assert response.status_code == 404
+    assert "NOPE" in response.json()["detail"]
+
+
+def test_openapi_and_docs_are_served(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/health", "/v1/inquiries/match", "/v1/buyers/{buyer_id}/suppliers"} <= set(
+        spec["paths"]
+    )
+    assert client.get("/docs").status_code == 200
+
+
+def test_public_supplier_responses_carry_no_buyer_secrets(client: TestClient) -> None:
+    text = client.get("/v1/buyers/MX-B01/suppliers").text
+    for secret in ("sales@minhphat.example", "Met at Hanoi fair", "credit_grade", "responsiveness"):
+        assert secret not in text

@@ -1,0 +1,118 @@
+"""The first matching path on the committed mini catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.domain.enums import ExportStage
+from matcher.index.products import CatalogFilter
+from matcher.matching.service import MatchRequest, MatchService, request_for_buyer
+from matcher.storage.database import session_scope
+from matcher.storage.repository import get_buyer
+
+VALVES = "stainless steel ball valves for a chemical plant"
+
+
+def test_valve_inquiry_finds_valve_and_fitting_makers_first(mini_service: MatchService) -> None:
+    result = mini_service.match(MatchRequest(text=VALVES, top_k=5))
+    chapters = [r.product["hs_code"][:2] for r in result.results]
+    assert chapters[0] == "84"
+    assert result.results[0].supplier["id"] == "MX-E01"
+    assert set(chapters[:3]) <= {"84", "73"}
+
+
+def test_results_are_one_per_supplier_in_score_order(mini_service: MatchService) -> None:
+    result = mini_service.match(MatchRequest(text="valves and pipes", top_k=10))
+    ids = [r.supplier["id"] for r in result.results]
+    assert len(ids) == len(set(ids))
+    scores = [r.score for r in result.results]
+    assert scores == sorted(scores, reverse=True)
+    assert [r.rank for r in result.results] == list(range(1, len(ids) + 1))
+    sejin = next(r for r in result.results if r.supplier["id"] == "MX-E01")
+    assert sejin.matching_products == 2  # both of its valves were candidates
+
+
+def test_every_result_explains_itself_in_english_and_korean(mini_service: MatchService) -> None:
+    result = mini_service.match(
+        MatchRequest(text=VALVES, hs_codes=("8481",), required_certifications=("API6D",))
+    )
+    for r in result.results:
+        assert sum(e.contribution for e in r.explanations) == pytest.approx(r.score, abs=1e-3)
+        for e in r.explanations:
+            assert e.reason_en and e.reason_ko  # every feature applies to this query
+    top = result.results[0]
+    by_feature = {e.feature: e for e in top.explanations}
+    assert by_feature["hs_agreement"].value == pytest.approx(2 / 3, abs=1e-3)
+    assert "HS 8481" in (by_feature["hs_agreement"].reason_en or "")
+    assert "8481" in (by_feature["hs_agreement"].reason_ko or "")
+    assert by_feature["certification_coverage"].value == 1.0
+
+
+def test_features_that_do_not_apply_say_nothing(mini_service: MatchService) -> None:
+    result = mini_service.match(MatchRequest(text="kimchi", top_k=3))
+    for r in result.results:
+        by_feature = {e.feature: e for e in r.explanations}
+        assert by_feature["hs_agreement"].value is None
+        assert by_feature["hs_agreement"].reason_en is None
+        assert by_feature["hs_agreement"].contribution == 0
+
+
+def test_hs_code_lifts_matching_products(mini_service: MatchService) -> None:
+    plain = mini_service.match(MatchRequest(text="Korean food products", top_k=10))
+    with_hs = mini_service.match(
+        MatchRequest(text="Korean food products", hs_codes=("200599",), top_k=10)
+    )
+    rank_plain = [r.product["hs_code"] for r in plain.results].index("200599")
+    assert with_hs.results[0].product["hs_code"] == "200599"
+    assert rank_plain >= 0
+
+
+@pytest.mark.parametrize(
+    ("where", "check"),
+    [
+        (CatalogFilter(hs_prefixes=("73",)), lambda r: r.product["hs_code"].startswith("73")),
+        (CatalogFilter(cities=("iksan",)), lambda r: r.supplier["city"] == "Iksan"),
+        (
+            CatalogFilter(certifications=("HALAL",)),
+            lambda r: "HALAL" in r.product["certifications"] + r.supplier["certifications"],
+        ),
+        (
+            CatalogFilter(export_stages=(ExportStage.BEGINNER,)),
+            lambda r: r.supplier["export_stage"] == "beginner",
+        ),
+        (CatalogFilter(max_moq=100), lambda r: r.product["moq"] <= 100),
+    ],
+)
+def test_filters_are_exact(mini_service: MatchService, where: CatalogFilter, check) -> None:  # type: ignore[no-untyped-def]
+    result = mini_service.match(MatchRequest(text=VALVES, filters=where, top_k=10))
+    assert result.results, "a filter with matching products must return them"
+    assert all(check(r) for r in result.results)
+
+
+def test_a_selective_filter_still_returns_every_match(mini_service: MatchService) -> None:
+    # Only two suppliers are in Iksan; both come back although neither is about noodles.
+    result = mini_service.match(
+        MatchRequest(text="instant noodles", filters=CatalogFilter(cities=("Iksan",)), top_k=10)
+    )
+    assert {r.supplier["id"] for r in result.results} == {"MX-E01", "MX-E06"}
+
+
+def test_a_filter_matching_nothing_returns_nothing(mini_service: MatchService) -> None:
+    result = mini_service.match(
+        MatchRequest(text=VALVES, filters=CatalogFilter(cities=("Atlantis",)))
+    )
+    assert result.results == ()
+
+
+def test_buyer_profile_becomes_a_request(mini_settings, mini_service: MatchService) -> None:  # type: ignore[no-untyped-def]
+    from matcher.runtime import Runtime
+
+    runtime = Runtime(mini_settings)
+    with session_scope(runtime.sessions) as session:
+        buyer = get_buyer(session, "MX-B01")
+        assert buyer is not None
+        request = request_for_buyer(buyer, top_k=5)
+    assert request.hs_codes == ("8481", "7307")
+    assert request.required_certifications == ("ISO9001",)
+    result = mini_service.match(request)
+    assert {r.product["hs_code"][:4] for r in result.results[:2]} <= {"8481", "7307"}
