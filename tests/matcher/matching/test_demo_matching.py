@@ -16,9 +16,8 @@ SEED = 20261123
 
 @pytest.fixture(scope="module")
 def demo_service(tmp_path_factory: pytest.TempPathFactory) -> MatchService:
-    from matcher.demo.load import load_demo
-
     from matcher.demo.generator import generate_demo
+    from matcher.demo.load import load_demo
     from matcher.runtime import Runtime
 
     data_dir: Path = tmp_path_factory.mktemp("demo") / "data"
