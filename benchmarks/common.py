@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,18 +24,47 @@ class ProcessRun:
     output: str
 
 
+def _vm_hwm_kb(pid: int) -> int | None:
+    """The process's own peak resident set (VmHWM), or None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:  # noqa: PTH123 - procfs, not a project path
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
 def run_measured(argv: Sequence[str], env: dict[str, str] | None = None) -> ProcessRun:
-    """Run a command; wall time and the peak resident memory of that process alone."""
+    """Run a command; its wall time and peak resident memory.
+
+    The peak is the child's own VmHWM, polled from /proc until it exits. ``ru_maxrss`` from
+    wait4 would not do: Linux carries the parent's high-water mark into a forked child across
+    exec, so every child would seem at least as large as this benchmark process.
+    """
     started = time.perf_counter()
     proc = subprocess.Popen(
         list(argv), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
-    # wait4 reports the rusage of exactly this child (RUSAGE_CHILDREN would mix in others).
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak_kb = 0
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak_kb
+        while not stop.is_set():
+            hwm = _vm_hwm_kb(proc.pid)
+            if hwm is not None:
+                peak_kb = max(peak_kb, hwm)
+            stop.wait(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    output, _ = proc.communicate()
     seconds = time.perf_counter() - started
-    output = proc.stdout.read() if proc.stdout else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return ProcessRun(seconds, usage.ru_maxrss / 1024, proc.returncode, output)
+    stop.set()
+    watcher.join()
+    return ProcessRun(seconds, peak_kb / 1024, proc.returncode, output or "")
 
 
 def self_peak_rss_mb() -> float:
