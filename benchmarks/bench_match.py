@@ -16,10 +16,9 @@ import numpy as np
 from benchmarks.common import console, percentiles, print_table
 from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
+from matcher.embedding.texts import product_document
 from matcher.matching.service import MatchRequest
 from matcher.runtime import Runtime
-from matcher.storage.database import session_scope
-from matcher.storage.repository import iter_product_catalog
 
 QUERIES = [
     "stainless steel ball valves for a chemical plant",
@@ -57,17 +56,14 @@ def run(exporters: int, repeats: int, seed: int) -> None:
             f"{t1 - t0:.1f}s, embed+index {t2 - t1:.1f}s ({runtime.encoder.name})"
         )
 
-        # Baseline: the same vectors, cosine by brute force.
-        with session_scope(runtime.sessions) as session:
-            ids = np.array([row[0] for row in iter_product_catalog(session)], dtype=np.int64)
+        # Baseline: the same vectors (from the cache the index was built with), brute force.
+        catalog = service.index.catalog
+        ids = catalog["product_id"].to_numpy(dtype=np.int64)
         cache = EmbeddingCache(settings.cache_dir, runtime.encoder.name, runtime.encoder.dim)
-        docs = service.index.catalog.loc[ids]
-        from matcher.embedding.texts import product_document
-
         texts = [
             product_document(n, d, h)
             for n, d, h in zip(
-                docs["product_name"], docs["description"], docs["hs_code"], strict=True
+                catalog["product_name"], catalog["description"], catalog["hs_code"], strict=True
             )
         ]
         matrix = cache.get_or_encode(texts, runtime.encoder.encode_documents)
