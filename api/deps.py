@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from matcher.errors import IndexNotReadyError
+from matcher.errors import IndexNotReadyError, NotReadyError
 from matcher.matching.service import MatchService
 from matcher.runtime import Runtime
 from matcher.storage.database import session_scope
+from matcher.suggest.hs import HSSuggester
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -30,6 +31,21 @@ def get_match_service(request: Request) -> MatchService:
 
 
 MatchServiceDep = Annotated[MatchService, Depends(get_match_service)]
+
+
+def get_hs_suggester(request: Request) -> HSSuggester:
+    suggester: HSSuggester | None = getattr(request.app.state, "hs_suggester", None)
+    if suggester is None:
+        problem = getattr(request.app.state, "hs_suggester_error", None)
+        raise NotReadyError(
+            f"HS suggestion failed to start: {problem}"
+            if problem
+            else "HS suggestion is still starting (the nomenclature is being embedded)"
+        )
+    return suggester
+
+
+HSSuggesterDep = Annotated[HSSuggester, Depends(get_hs_suggester)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:

@@ -6,9 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from matcher.errors import (
-    IndexNotReadyError,
     InputValidationError,
     NotFoundError,
+    NotReadyError,
     TradeMatchError,
 )
 
@@ -25,8 +25,8 @@ def install(app: FastAPI) -> None:
             content={"detail": [{"loc": [exc.field], "msg": exc.reason, "type": "value_error"}]},
         )
 
-    @app.exception_handler(IndexNotReadyError)
-    async def _not_ready(_: Request, exc: IndexNotReadyError) -> JSONResponse:
+    @app.exception_handler(NotReadyError)
+    async def _not_ready(_: Request, exc: NotReadyError) -> JSONResponse:
         return JSONResponse(
             status_code=503, content={"detail": str(exc)}, headers={"Retry-After": "30"}
         )

@@ -7,13 +7,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import buyers, health, inquiries
+from api.routes import buyers, health, hs, inquiries
 from matcher import __version__
 from matcher.config import Settings
 from matcher.errors import IndexNotReadyError
@@ -35,6 +36,14 @@ def _load_service(app: FastAPI, runtime: Runtime) -> None:
     app.state.match_service.encoder.encode_queries(["warm-up"])
 
 
+def _load_hs_suggester(app: FastAPI, runtime: Runtime) -> None:
+    try:
+        app.state.hs_suggester = runtime.hs_suggester()
+    except Exception as exc:  # reported by /v1/hs/suggest as 503 with the reason
+        log.exception("HS suggester failed to start")
+        app.state.hs_suggester_error = str(exc)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings)
@@ -42,6 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _load_service(app, runtime)
+        # The HS suggester embeds the nomenclature on its first start (minutes, then cached);
+        # matching is served meanwhile and /v1/hs/suggest answers 503 until it is ready.
+        warm = threading.Thread(target=_load_hs_suggester, args=(app, runtime), daemon=True)
+        warm.start()
         yield
         runtime.engine.dispose()
 
@@ -53,8 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.match_service = None
+    app.state.hs_suggester = None
+    app.state.hs_suggester_error = None
     errors.install(app)
-    for router in (health.router, inquiries.router, buyers.router):
+    for router in (health.router, inquiries.router, buyers.router, hs.router):
         app.include_router(router, prefix="/v1")
     return app
 

@@ -121,3 +121,27 @@ class HealthResponse(BaseModel):
     status: str
     version: str
     index: IndexStatus | None
+
+
+class HSSuggestRequest(_In):
+    text: RequiredText = Field(
+        description="Product or inquiry text in Korean, Vietnamese, Hindi or English",
+        examples=["스테인리스 볼밸브 DN50"],
+    )
+    top_k: int = Field(default=5, ge=1, le=20)
+
+
+class HSSuggestionOut(BaseModel):
+    code: str = Field(description="6-digit HS subheading")
+    heading: str
+    chapter: str
+    description: str
+    score: float = Field(description="Relative confidence (cosine-based), for ranking")
+
+
+class HSSuggestResponse(BaseModel):
+    suggestions: list[HSSuggestionOut]
+    model: str
+    suggested: bool = Field(
+        default=True, description="Always true: suggestions are not confirmed codes"
+    )

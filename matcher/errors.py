@@ -36,7 +36,11 @@ class NotFoundError(TradeMatchError):
         self.key = key
 
 
-class IndexNotReadyError(TradeMatchError):
+class NotReadyError(TradeMatchError):
+    """A component is still starting (or could not start); try again later."""
+
+
+class IndexNotReadyError(NotReadyError):
     """No usable vector index is loaded (not built yet, or every version is corrupt)."""
 
 

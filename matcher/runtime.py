@@ -23,6 +23,7 @@ from matcher.storage import database
 from matcher.storage.database import session_scope
 from matcher.storage.repository import count
 from matcher.storage.tables import ExporterRow
+from matcher.suggest.hs import HSSuggester
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,10 @@ class Runtime:
 
     def load_index(self) -> ProductIndex:
         return ProductIndex.load(self.settings.index_dir)
+
+    def hs_suggester(self) -> HSSuggester:
+        """The HS suggester, fitted (nomenclature and exemplar vectors come from the cache)."""
+        return HSSuggester(self.encoder, self.settings.model_cache_dir).fit()
 
     def match_service(self, index: ProductIndex | None = None) -> MatchService:
         return MatchService(

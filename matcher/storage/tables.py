@@ -170,6 +170,10 @@ class NeedRow(_Ingestible, Base):
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Machine suggestions, kept apart from the confirmed ``hs_codes`` until a person or a
+    # source confirms them.
+    suggested_hs_codes: Mapped[list[str]] = mapped_column(default=list)
+    hs_suggested_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class FunnelEventRow(_Ingestible, Base):

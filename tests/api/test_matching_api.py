@@ -21,7 +21,7 @@ def test_health_reports_the_loaded_index(client: TestClient) -> None:
     body = client.get("/v1/health").json()
     assert body["status"] == "ok"
     assert body["index"]["products"] == 15
-    assert body["index"]["model"] == "all-MiniLM-L6-v2"
+    assert body["index"]["model"] == "multilingual-e5-small"
 
 
 def test_match_returns_ranked_explained_suppliers(client: TestClient) -> None:

