@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_demo, bench_match
+from benchmarks import bench_demo, bench_encoders, bench_match
 
 
 def main() -> None:
@@ -18,6 +18,9 @@ def main() -> None:
     demo.add_argument("--exporters", type=int, default=20_000)
     demo.add_argument("--seed", type=int, default=20261123)
     demo.add_argument("--no-load", action="store_true")
+    encoders = sub.add_parser("encoders", help="encoder throughput and single-query latency")
+    encoders.add_argument("--batches", type=int, default=16)
+    encoders.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -26,6 +29,8 @@ def main() -> None:
             getattr(args, "seed", 20261123),
             not getattr(args, "no_load", False),
         )
+    if args.name in (None, "encoders"):
+        bench_encoders.run(getattr(args, "batches", 16), getattr(args, "queries", 200))
     if args.name in (None, "match"):
         bench_match.run(
             getattr(args, "exporters", 1500),

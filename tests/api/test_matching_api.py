@@ -104,3 +104,26 @@ def test_public_supplier_responses_carry_no_buyer_secrets(client: TestClient) ->
     text = client.get("/v1/buyers/MX-B01/suppliers").text
     for secret in ("sales@minhphat.example", "Met at Hanoi fair", "credit_grade", "responsiveness"):
         assert secret not in text
+
+
+def test_hs_suggest_answers_once_warmed(client: TestClient) -> None:
+    import time
+
+    deadline = time.monotonic() + 120
+    while True:
+        response = client.post("/v1/hs/suggest", json={"text": "스테인리스 볼밸브", "top_k": 3})
+        if response.status_code != 503 or time.monotonic() > deadline:
+            break
+        assert response.headers["retry-after"]
+        time.sleep(0.5)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["suggested"] is True
+    assert len(body["suggestions"]) == 3
+    assert "8481" in [s["heading"] for s in body["suggestions"]]
+
+
+def test_hs_suggest_validates_input(client: TestClient) -> None:
+    response = client.post("/v1/hs/suggest", json={"text": "valve", "top_k": 50})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "top_k"
