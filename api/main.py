@@ -17,23 +17,36 @@ from api import errors
 from api.routes import buyers, health, hs, inquiries
 from matcher import __version__
 from matcher.config import Settings
-from matcher.errors import IndexNotReadyError
+from matcher.index.catalogs import CATALOGS
 from matcher.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 def _load_service(app: FastAPI, runtime: Runtime) -> None:
-    """Load the newest valid index; build one from the store when there is none."""
-    try:
-        index = runtime.load_index()
-    except IndexNotReadyError as exc:
-        log.warning("%s; building the product index from the store", exc)
-        runtime.build_index()
-        index = runtime.load_index()
-    app.state.match_service = runtime.match_service(index)
+    """Products first (matching needs it); rebuilt from the store if missing or corrupt."""
+    app.state.match_service = runtime.match_service()
     # Encode once so the first real request does not pay for loading the model.
     app.state.match_service.encoder.encode_queries(["warm-up"])
+
+
+def _load_other_indexes(runtime: Runtime) -> None:
+    try:
+        runtime.indexes.ensure([n for n in CATALOGS if n != "products"])
+    except Exception:  # reported in /v1/health; matching keeps working
+        log.exception("loading the other indexes failed")
+
+
+def _reload_loop(runtime: Runtime, stop: threading.Event) -> None:
+    """Pick up newly published index versions; a corrupt one is reported, not served."""
+    interval = runtime.settings.index_reload_seconds
+    while interval > 0 and not stop.wait(interval):
+        try:
+            changed = runtime.indexes.reload()
+            if changed:
+                log.info("reloaded indexes: %s", ", ".join(changed))
+        except Exception:
+            log.exception("index reload failed; still serving the loaded versions")
 
 
 def _load_hs_suggester(app: FastAPI, runtime: Runtime) -> None:
@@ -53,9 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _load_service(app, runtime)
         # The HS suggester embeds the nomenclature on its first start (minutes, then cached);
         # matching is served meanwhile and /v1/hs/suggest answers 503 until it is ready.
-        warm = threading.Thread(target=_load_hs_suggester, args=(app, runtime), daemon=True)
-        warm.start()
+        stop = threading.Event()
+        for target, args in (
+            (_load_hs_suggester, (app, runtime)),
+            (_load_other_indexes, (runtime,)),
+            (_reload_loop, (runtime, stop)),
+        ):
+            threading.Thread(target=target, args=args, daemon=True).start()
         yield
+        stop.set()
         runtime.engine.dispose()
 
     app = FastAPI(

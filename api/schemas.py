@@ -109,10 +109,11 @@ class MatchResponse(BaseModel):
 
 
 class IndexStatus(BaseModel):
-    products: int
+    products: int = Field(description="Items in the index (products, buyers, ...)")
     model: str
     version: str
     built_at: str
+    kind: str = Field(default="", description="Index type: flat, hnsw, ivf_flat, ivf_sq8")
 
 
 class HealthResponse(BaseModel):
@@ -120,7 +121,9 @@ class HealthResponse(BaseModel):
 
     status: str
     version: str
-    index: IndexStatus | None
+    index: IndexStatus | None = Field(description="The products index")
+    indexes: dict[str, IndexStatus] = Field(default_factory=dict)
+    index_problems: list[str] = Field(default_factory=list)
 
 
 class HSSuggestRequest(_In):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_demo, bench_encoders, bench_match
+from benchmarks import bench_demo, bench_encoders, bench_index, bench_match
 
 
 def main() -> None:
@@ -21,6 +21,13 @@ def main() -> None:
     encoders = sub.add_parser("encoders", help="encoder throughput and single-query latency")
     encoders.add_argument("--batches", type=int, default=16)
     encoders.add_argument("--queries", type=int, default=200)
+    index = sub.add_parser("index", help="index types at 10k/100k/1M, filters, demo agreement")
+    index.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    index.add_argument("--queries", type=int, default=1000)
+    index.add_argument(
+        "--kinds", nargs="+", default=["auto", "flat", "hnsw", "ivf_flat", "ivf_sq8"]
+    )
+    index.add_argument("--no-demo", action="store_true")
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -31,6 +38,13 @@ def main() -> None:
         )
     if args.name in (None, "encoders"):
         bench_encoders.run(getattr(args, "batches", 16), getattr(args, "queries", 200))
+    if args.name in (None, "index"):
+        bench_index.run(
+            getattr(args, "sizes", [10_000, 100_000, 1_000_000]),
+            getattr(args, "queries", 1000),
+            getattr(args, "kinds", ["auto", "flat", "hnsw", "ivf_flat", "ivf_sq8"]),
+            not getattr(args, "no_demo", False),
+        )
     if args.name in (None, "match"):
         bench_match.run(
             getattr(args, "exporters", 1500),

@@ -57,7 +57,8 @@ def run(exporters: int, repeats: int, seed: int) -> None:
         )
 
         # Baseline: the same vectors (from the cache the index was built with), brute force.
-        catalog = service.index.catalog
+        products = runtime.indexes.get("products")
+        catalog = products.rows(products.state.ids)
         ids = catalog["product_id"].to_numpy(dtype=np.int64)
         cache = EmbeddingCache(settings.cache_dir, runtime.encoder.name, runtime.encoder.dim)
         texts = [

@@ -7,6 +7,7 @@ its own, so tests can build any configuration they need without touching globals
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -47,6 +48,54 @@ class Settings(BaseSettings):
     )
     default_top_k: int = Field(default=10, ge=1, le=200)
     max_top_k: int = Field(default=100, ge=1, le=1000)
+
+    index_kind: Literal["auto", "flat", "hnsw", "ivf_flat", "ivf_sq8", "ivf_pq_refine"] = Field(
+        default="auto", description="Force an index type; 'auto' chooses by collection size."
+    )
+    index_exact_below: int = Field(
+        default=50_000,
+        ge=0,
+        description="Collections smaller than this are searched exactly (measured: exact "
+        "search of 50k vectors stays within a few ms single-threaded).",
+    )
+    index_compressed: bool = Field(
+        default=False, description="Prefer the 8-bit compressed index (memory-bound hosts)."
+    )
+    index_recall_target: float = Field(
+        default=0.95,
+        gt=0,
+        le=1,
+        description="Recall@50 against exact search that builds "
+        "calibrate the approximate index to.",
+    )
+    index_hnsw_m: int = Field(default=32, ge=4, le=128)
+    index_hnsw_ef_construction: int = Field(default=40, ge=8, le=1024)
+    index_exact_filter_limit: int = Field(
+        default=20_000,
+        ge=0,
+        description="Filters matching at most this many items are searched exactly.",
+    )
+    index_query_threads: int = Field(
+        default=1, ge=1, description="FAISS threads for a single query (1 is fastest here)."
+    )
+    index_batch_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="FAISS threads for batch search (all cores by default).",
+    )
+    index_mmap: bool = Field(
+        default=True, description="Memory-map index files so API workers share one copy."
+    )
+    index_reload_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How often the API checks for a newer index version (0: never).",
+    )
+    index_compaction_ratio: float = Field(
+        default=0.1,
+        gt=0,
+        description="Rebuild a collection's base once deletes and updates exceed this share.",
+    )
 
     demo_seed: int = Field(default=20261123)
     demo_exporters: int = Field(default=1500, ge=10)

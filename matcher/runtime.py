@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from matcher.config import Settings
 from matcher.embedding.encoders import Encoder, build_encoder
 from matcher.index import persistence
-from matcher.index.products import ProductIndex, build_product_index, is_stale
+from matcher.index.catalogs import CATALOGS
+from matcher.index.manager import IndexManager
 from matcher.matching.service import MatchService
 from matcher.ranking.rule import RuleRanker
 from matcher.storage import database
@@ -51,29 +52,26 @@ class Runtime:
         with session_scope(self.sessions) as session:
             return count(session, ExporterRow)
 
-    def index_is_stale(self) -> bool:
-        return is_stale(self.sessions, self.settings.index_dir, self.encoder.name)
+    @cached_property
+    def indexes(self) -> IndexManager:
+        return IndexManager(self.settings, self.sessions, self.encoder)
 
-    def build_index(self, progress: Callable[[int], None] | None = None) -> persistence.Manifest:
-        return build_product_index(
-            self.sessions,
-            self.encoder,
-            self.settings.cache_dir,
-            self.settings.index_dir,
-            progress=progress,
-        )
+    def stale_indexes(self) -> list[str]:
+        return [name for name in CATALOGS if self.indexes.is_stale(name)]
 
-    def load_index(self) -> ProductIndex:
-        return ProductIndex.load(self.settings.index_dir)
+    def build_index(
+        self, name: str = "products", progress: Callable[[int], None] | None = None
+    ) -> persistence.Manifest:
+        return self.indexes.build(name, progress=progress)
 
     def hs_suggester(self) -> HSSuggester:
         """The HS suggester, fitted (nomenclature and exemplar vectors come from the cache)."""
         return HSSuggester(self.encoder, self.settings.model_cache_dir).fit()
 
-    def match_service(self, index: ProductIndex | None = None) -> MatchService:
+    def match_service(self) -> MatchService:
+        """The supplier search, with the products index loaded (built if missing)."""
+        if "products" not in self.indexes.loaded():
+            self.indexes.ensure(["products"])
         return MatchService(
-            self.encoder,
-            index or self.load_index(),
-            RuleRanker(),
-            candidates=self.settings.retrieval_candidates,
+            self.encoder, self.indexes, RuleRanker(), candidates=self.settings.retrieval_candidates
         )

@@ -277,18 +277,46 @@ def model_build(
 
 
 @index_app.command("build")
-def index_build(ctx: typer.Context) -> None:
-    """Embed every product (cached by content hash) and publish a new index version."""
+def index_build(
+    ctx: typer.Context,
+    collection: Annotated[
+        list[str] | None, typer.Option(help="Collections to build (default: all)")
+    ] = None,
+) -> None:
+    """Embed each collection (cached by content hash) and publish a new index version."""
+    from matcher.index.catalogs import CATALOGS
     from matcher.runtime import Runtime
 
     runtime = Runtime(_settings(ctx))
-    with _progress() as progress:
-        task = progress.add_task("embed products", total=None)
-        manifest = runtime.build_index(progress=lambda n: progress.advance(task, n))
-    console.print(
-        f"index {manifest.version}: {manifest.count} products, model {manifest.model}, "
-        f"encoded {manifest.extra.get('cache_misses')}, cached {manifest.extra.get('cache_hits')}"
-    )
+    runtime.upgrade_schema()
+    for name in collection or list(CATALOGS):
+        with _progress() as progress:
+            task = progress.add_task(f"embed {name}", total=None)
+            manifest = runtime.build_index(
+                name,
+                progress=lambda n, task=task: progress.advance(task, n),  # type: ignore[misc]
+            )
+        extra = manifest.extra
+        console.print(
+            f"{name} {manifest.version}: {manifest.count} items, {extra['spec']['kind']} "
+            f"(recall@50 {extra['recall_at_50']}), model {manifest.model}, "
+            f"encoded {extra.get('cache_misses')}, cached {extra.get('cache_hits')}"
+        )
+
+
+@index_app.command("verify")
+def index_verify(ctx: typer.Context) -> None:
+    """Check every collection's current index files against their checksums; exit 1 naming
+    each bad file."""
+    from matcher.index.catalogs import CATALOGS
+    from matcher.index.manager import verify_collections
+
+    problems = verify_collections(_settings(ctx).index_dir, CATALOGS)
+    for name in CATALOGS:
+        bad = [p.detail for p in problems if p.collection == name]
+        console.print(f"{name}: " + ("[red]" + "; ".join(bad) + "[/red]" if bad else "ok"))
+    if problems:
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -302,10 +330,11 @@ def bootstrap(ctx: typer.Context) -> None:
     if runtime.exporter_count() == 0:
         console.print(f"empty store: generating {settings.demo_exporters} demo exporters")
         ctx.invoke(demo, ctx=ctx, exporters=None, seed=None, out=None, load=True)
-    if runtime.index_is_stale():
-        ctx.invoke(index_build, ctx=ctx)
+    stale = runtime.stale_indexes()
+    if stale:
+        ctx.invoke(index_build, ctx=ctx, collection=stale)
     else:
-        console.print("product index is up to date")
+        console.print("indexes are up to date")
 
 
 @app.command()

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,13 @@ def new_version() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
+FileContent = bytes | Callable[[Path], None]
+
+
 def publish(
     root: Path,
     name: str,
-    files: dict[str, bytes],
+    files: dict[str, FileContent],
     *,
     model: str,
     dim: int,
@@ -77,15 +81,25 @@ def publish(
     fingerprint: str,
     extra: dict[str, Any] | None = None,
 ) -> Manifest:
-    """Write a new version and make it current atomically."""
+    """Write a new version and make it current atomically.
+
+    A file's content is bytes, or a function that writes it to the path it is given (large
+    indexes are streamed to disk rather than held twice in memory).
+    """
     base = root / name
     version = new_version()
     staging = base / f".staging-{version}"
     staging.mkdir(parents=True, exist_ok=False)
     checksums: dict[str, str] = {}
-    for file_name, data in files.items():
-        _fsync_write(staging / file_name, data)
-        checksums[file_name] = hashlib.sha256(data).hexdigest()
+    for file_name, content in files.items():
+        path = staging / file_name
+        if isinstance(content, bytes):
+            _fsync_write(path, content)
+        else:
+            content(path)
+            with path.open("rb+") as handle:
+                os.fsync(handle.fileno())
+        checksums[file_name] = _sha256(path)
     manifest = Manifest(
         name=name,
         version=version,

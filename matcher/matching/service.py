@@ -22,7 +22,8 @@ from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import inquiry_query
 from matcher.features import registry
 from matcher.features.registry import QueryContext
-from matcher.index.products import CatalogFilter, ProductIndex
+from matcher.index.manager import IndexManager
+from matcher.index.products import CatalogFilter
 from matcher.ranking.base import Ranker
 from matcher.storage.tables import BuyerRow
 
@@ -118,10 +119,10 @@ class MatchService:
     """Stateless per request; holds the encoder, the loaded index and the ranker."""
 
     def __init__(
-        self, encoder: Encoder, index: ProductIndex, ranker: Ranker, *, candidates: int = 200
+        self, encoder: Encoder, indexes: IndexManager, ranker: Ranker, *, candidates: int = 200
     ) -> None:
         self.encoder = encoder
-        self.index = index
+        self.indexes = indexes
         self.ranker = ranker
         self.candidates = candidates
 
@@ -130,12 +131,15 @@ class MatchService:
         t0 = time.perf_counter()
         query = self.encoder.encode_queries([inquiry_query(request.text)])
         t1 = time.perf_counter()
-        allowed = self.index.allowed_ids(request.filters)
-        scores, ids = self.index.vectors.search(query, self.candidates, allowed=allowed)
+        products = self.indexes.get("products")  # the current version, per request
+        manifest = self.indexes.manifest("products")
+        where = request.filters.to_where()
+        found = products.search(query, self.candidates, None if where.is_empty() else where)
         t2 = time.perf_counter()
-        keep = ids[0] >= 0
-        frame = self.index.catalog.loc[ids[0][keep]].copy()
-        frame["similarity"] = scores[0][keep]
+        keep = found.ids[0] >= 0
+        similarity = pd.Series(found.scores[0][keep], index=found.ids[0][keep])
+        frame = products.rows(found.ids[0][keep]).copy()  # drops anything deleted meanwhile
+        frame["similarity"] = similarity.reindex(frame.index).to_numpy()
         results = self._rank(request, frame)
         t3 = time.perf_counter()
         timings = {
@@ -146,8 +150,8 @@ class MatchService:
         return MatchResult(
             results=results,
             ranker=self.ranker.name,
-            model=self.index.manifest.model,
-            index_version=self.index.manifest.version,
+            model=manifest.model,
+            index_version=manifest.version,
             candidates=len(frame),
             timings_ms=timings,
         )

@@ -269,23 +269,8 @@ def iter_product_catalog(session: Session, batch_size: int = 5000) -> Iterable[t
 
 
 def catalog_fingerprint(session: Session) -> str:
-    """Changes whenever a product or exporter is added, changed or removed.
-
-    It digests every (id, content hash) pair rather than trusting timestamps, which have
-    one-second resolution on SQLite; a scan of two narrow columns takes well under a second
-    at a million rows.
-    """
-    digest = hashlib.sha256()
-    for table in (ProductRow, ExporterRow):
-        digest.update(table.__tablename__.encode())
-        stmt = (
-            select(table.id, table.content_hash)
-            .order_by(table.id)
-            .execution_options(yield_per=20_000)
-        )
-        for internal, content in session.execute(stmt):
-            digest.update(f"{internal}:{content};".encode())
-    return digest.hexdigest()[:16]
+    """Changes whenever a product or its exporter is added, changed or removed."""
+    return table_fingerprint(session, ProductRow, ExporterRow)
 
 
 def get_buyer(session: Session, external_id: str) -> BuyerRow | None:
@@ -316,3 +301,33 @@ def set_suggested_hs(
             .where(NeedRow.id == internal)
             .values(suggested_hs_codes=codes, hs_suggested_by=model)
         )
+
+
+def iter_table(
+    session: Session, table: type[Base], columns: Sequence[str], batch_size: int = 5000
+) -> Iterable[dict[str, Any]]:
+    """Rows of one table as dicts of the given columns, in id order (streamed)."""
+    cols = [getattr(table, c) for c in columns]
+    stmt = select(*cols).order_by(table.id).execution_options(yield_per=batch_size)  # type: ignore[attr-defined]
+    for row in session.execute(stmt):
+        yield dict(zip(columns, row, strict=True))
+
+
+def table_fingerprint(session: Session, *tables: type[Base]) -> str:
+    """Changes whenever a row of any of the tables is added, changed or removed.
+
+    It digests every (id, content hash) pair rather than trusting timestamps, which have
+    one-second resolution on SQLite; a scan of two narrow columns takes well under a second
+    at a million rows. Derived columns (HS suggestions) do not change it.
+    """
+    digest = hashlib.sha256()
+    for table in tables:
+        digest.update(table.__tablename__.encode())
+        stmt = (
+            select(table.id, table.content_hash)  # type: ignore[attr-defined]
+            .order_by(table.id)  # type: ignore[attr-defined]
+            .execution_options(yield_per=20_000)
+        )
+        for internal, content in session.execute(stmt):
+            digest.update(f"{internal}:{content};".encode())
+    return digest.hexdigest()[:16]

@@ -84,7 +84,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     again = subprocess.run(
         [str(TRADEMATCH), "bootstrap"], env=env, capture_output=True, text=True, timeout=300
     )
-    assert again.returncode == 0 and "index is up to date" in again.stdout, again.stdout
+    assert again.returncode == 0 and "indexes are up to date" in again.stdout, again.stdout
 
 
 def test_health_answers_with_the_index(served: str) -> None:

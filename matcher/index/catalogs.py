@@ -1,0 +1,322 @@
+"""The five searchable collections: what each reads from the store, the text it embeds, the
+fields it filters on, and the columns it keeps for serving.
+
+- ``products``: a buyer inquiry finds Korean products (and through them, suppliers);
+- ``exporters``: firm profiles, for "firms like this one" and pairing;
+- ``services``: service firms' offerings, for manufacturing-service pairing;
+- ``buyers``: importers, for a center's shortlist of importers for a firm;
+- ``needs``: open inquiries, for "which buyers are asking for what this firm makes".
+
+The metadata kept in an index is what filters and features read at query time, so a search
+needs no database round trip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from matcher.domain import hscodes
+from matcher.embedding.texts import product_document
+from matcher.index.collection import CollectionSchema
+from matcher.index.filters import FilterField
+from matcher.storage import repository
+from matcher.storage.tables import (
+    BuyerRow,
+    ExporterRow,
+    NeedRow,
+    ServiceOfferingRow,
+)
+
+LIST_COLUMNS = (
+    "product_certifications",
+    "exporter_certifications",
+    "markets",
+    "languages",
+    "certifications",
+    "hs_codes",
+    "required_certifications",
+    "suggested_hs_codes",
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """How one collection is assembled from the store."""
+
+    schema: CollectionSchema
+    load: Callable[[Session], pd.DataFrame]  # one row per item, column "id" = int id
+    text: Callable[[pd.DataFrame], list[str]]  # the document text per row
+    fingerprint: Callable[[Session], str]
+
+
+def _lists(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in LIST_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].map(
+                lambda v: [str(x) for x in (v if v is not None else [])]
+            )
+    return frame
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+def _load_products(session: Session) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(
+        list(repository.iter_product_catalog(session)),
+        columns=list(repository.PRODUCT_CATALOG_COLUMNS),
+    )
+    frame = _lists(frame)
+    # What a supplier can show for this product: its own certificates and the firm's.
+    frame["certifications"] = [
+        sorted(set(p) | set(e))
+        for p, e in zip(
+            frame["product_certifications"], frame["exporter_certifications"], strict=True
+        )
+    ]
+    frame["id"] = frame["product_id"]
+    return frame
+
+
+def _product_texts(frame: pd.DataFrame) -> list[str]:
+    return [
+        product_document(n, d, h)
+        for n, d, h in zip(
+            frame["product_name"], frame["description"], frame["hs_code"], strict=True
+        )
+    ]
+
+
+PRODUCTS = Catalog(
+    CollectionSchema(
+        "products",
+        (
+            FilterField("hs", "hs_code", "hs"),
+            FilterField("certifications", "certifications", "multi"),
+            FilterField("city", "city", "single"),
+            FilterField("export_stage", "export_stage", "single"),
+            FilterField("industry", "industry", "single"),
+            FilterField("markets", "markets", "multi"),
+            FilterField("kind", "exporter_kind", "single"),
+        ),
+        numeric=("moq", "price_min_usd", "price_max_usd"),
+    ),
+    _load_products,
+    _product_texts,
+    repository.catalog_fingerprint,
+)
+
+
+# --- exporters -----------------------------------------------------------------------------
+
+_EXPORTER_COLUMNS = (
+    "id",
+    "external_id",
+    "kind",
+    "name_ko",
+    "name_en",
+    "industry",
+    "city",
+    "export_stage",
+    "employees",
+    "certifications",
+    "markets",
+    "languages",
+    "description",
+)
+
+
+def _load_exporters(session: Session) -> pd.DataFrame:
+    rows = list(repository.iter_table(session, ExporterRow, _EXPORTER_COLUMNS))
+    return _lists(pd.DataFrame.from_records(rows, columns=list(_EXPORTER_COLUMNS)))
+
+
+def _exporter_texts(frame: pd.DataFrame) -> list[str]:
+    out = []
+    for name_en, name_ko, industry, description in zip(
+        frame["name_en"], frame["name_ko"], frame["industry"], frame["description"], strict=True
+    ):
+        names = " / ".join(str(n) for n in (name_en, name_ko) if n)
+        parts = (names, str(industry).replace("_", " "), str(description or ""))
+        out.append(" | ".join(p for p in parts if p))
+    return out
+
+
+EXPORTERS = Catalog(
+    CollectionSchema(
+        "exporters",
+        (
+            FilterField("kind", "kind", "single"),
+            FilterField("industry", "industry", "single"),
+            FilterField("city", "city", "single"),
+            FilterField("export_stage", "export_stage", "single"),
+            FilterField("certifications", "certifications", "multi"),
+            FilterField("markets", "markets", "multi"),
+            FilterField("languages", "languages", "multi"),
+        ),
+        numeric=("employees",),
+    ),
+    _load_exporters,
+    _exporter_texts,
+    lambda s: repository.table_fingerprint(s, ExporterRow),
+)
+
+
+# --- service offerings ---------------------------------------------------------------------
+
+_SERVICE_COLUMNS = (
+    "id",
+    "external_id",
+    "exporter_id",
+    "service_type",
+    "description",
+    "markets",
+    "languages",
+    "capacity_per_month",
+)
+
+
+def _load_services(session: Session) -> pd.DataFrame:
+    rows = list(repository.iter_table(session, ServiceOfferingRow, _SERVICE_COLUMNS))
+    return _lists(pd.DataFrame.from_records(rows, columns=list(_SERVICE_COLUMNS)))
+
+
+def _service_texts(frame: pd.DataFrame) -> list[str]:
+    return [
+        f"{str(t).replace('_', ' ')} | {d}"
+        for t, d in zip(frame["service_type"], frame["description"], strict=True)
+    ]
+
+
+SERVICES = Catalog(
+    CollectionSchema(
+        "services",
+        (
+            FilterField("service_type", "service_type", "single"),
+            FilterField("markets", "markets", "multi"),
+            FilterField("languages", "languages", "multi"),
+        ),
+        numeric=("capacity_per_month",),
+    ),
+    _load_services,
+    _service_texts,
+    lambda s: repository.table_fingerprint(s, ServiceOfferingRow),
+)
+
+
+# --- buyers --------------------------------------------------------------------------------
+
+_BUYER_COLUMNS = (
+    "id",
+    "external_id",
+    "name",
+    "country",
+    "city",
+    "buyer_type",
+    "price_positioning",
+    "interests",
+    "hs_codes",
+    "required_certifications",
+    "center",
+    "languages",
+    "opted_out",
+)
+
+
+def _load_buyers(session: Session) -> pd.DataFrame:
+    rows = list(repository.iter_table(session, BuyerRow, _BUYER_COLUMNS))
+    return _lists(pd.DataFrame.from_records(rows, columns=list(_BUYER_COLUMNS)))
+
+
+def _buyer_texts(frame: pd.DataFrame) -> list[str]:
+    out = []
+    for interests, codes, name in zip(
+        frame["interests"], frame["hs_codes"], frame["name"], strict=True
+    ):
+        described = "; ".join(hscodes.describe(c) for c in codes if hscodes.describe(c))
+        out.append(" | ".join(p for p in (interests, described) if p) or str(name))
+    return out
+
+
+BUYERS = Catalog(
+    CollectionSchema(
+        "buyers",
+        (
+            FilterField("country", "country", "single"),
+            FilterField("center", "center", "single"),
+            FilterField("city", "city", "single"),
+            FilterField("hs", "hs_codes", "hs"),
+            FilterField("certifications", "required_certifications", "multi"),
+            FilterField("buyer_type", "buyer_type", "single"),
+            FilterField("price_positioning", "price_positioning", "single"),
+        ),
+    ),
+    _load_buyers,
+    _buyer_texts,
+    lambda s: repository.table_fingerprint(s, BuyerRow),
+)
+
+
+# --- open needs ----------------------------------------------------------------------------
+
+_NEED_COLUMNS = (
+    "id",
+    "external_id",
+    "buyer_id",
+    "country",
+    "text",
+    "hs_codes",
+    "suggested_hs_codes",
+    "required_certifications",
+    "status",
+    "quantity",
+    "target_price_usd",
+)
+
+
+def _load_needs(session: Session) -> pd.DataFrame:
+    rows = [
+        r for r in repository.iter_table(session, NeedRow, _NEED_COLUMNS) if r["status"] == "open"
+    ]
+    frame = _lists(pd.DataFrame.from_records(rows, columns=list(_NEED_COLUMNS)))
+    # Confirmed codes when there are any, else the suggestions (flagged in "hs_suggested").
+    frame["hs_any"] = [
+        c if c else s for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)
+    ]
+    frame["hs_suggested"] = [
+        not c and bool(s)
+        for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)
+    ]
+    return frame
+
+
+def _needs_fingerprint(session: Session) -> str:
+    suggested = repository.iter_table(session, NeedRow, ("id", "status", "hs_suggested_by"))
+    extra = "|".join(f"{r['id']}:{r['status']}:{r['hs_suggested_by']}" for r in suggested)
+    digest = hashlib.sha256(extra.encode()).hexdigest()[:8]
+    return repository.table_fingerprint(session, NeedRow) + digest
+
+
+NEEDS = Catalog(
+    CollectionSchema(
+        "needs",
+        (
+            FilterField("country", "country", "single"),
+            FilterField("hs", "hs_any", "hs"),
+            FilterField("certifications", "required_certifications", "multi"),
+        ),
+        numeric=("quantity", "target_price_usd"),
+    ),
+    _load_needs,
+    lambda frame: [str(t) for t in frame["text"]],
+    _needs_fingerprint,
+)
+
+CATALOGS: dict[str, Catalog] = {
+    c.schema.name: c for c in (PRODUCTS, EXPORTERS, SERVICES, BUYERS, NEEDS)
+}

@@ -1,0 +1,467 @@
+"""A searchable collection of vectors that takes updates while it serves.
+
+Layout of one collection:
+
+- **base**: a FAISS index over labels 0..n-1, built in one go and never modified in place, so
+  it can be memory-mapped (``IO_FLAG_MMAP``) and shared by several API worker processes.
+  FAISS aborts the process on a write to a mapped index, so immutability is not optional;
+- **ids / meta**: label -> external id, and one metadata row per label (served fields and
+  filter columns), with inverted ``Postings`` for filters;
+- **delta**: items upserted since the base was built, searched exactly (it is small);
+- **tombstones**: base labels deleted or superseded by the delta, excluded at query time
+  through an ``IDSelectorNot``.
+
+All of it lives in one immutable ``_State``. A write builds a new state and swaps the
+reference under a lock (copy-on-write), so a search works on one consistent snapshot without
+locking, and no search that starts after ``delete()`` returns can see the deleted id. When
+delta plus tombstones exceed ``compaction_ratio`` of the base, ``compact()`` builds a new base
+from the live items while searches continue on the old state; writes made meanwhile are
+replayed onto the new state before it is swapped in.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matcher._lazy import require
+from matcher.config import Settings
+from matcher.index import persistence
+from matcher.index.filters import FilterField, Postings, Where, matches
+from matcher.index.spec import (
+    IndexKind,
+    IndexSpec,
+    build_index,
+    calibrate,
+    choose_spec,
+    search_params,
+)
+
+log = logging.getLogger(__name__)
+
+Ids = npt.NDArray[np.int64]
+Matrix = npt.NDArray[np.float32]
+_EMPTY = np.empty(0, dtype=np.int64)
+_thread_lock = threading.Lock()  # FAISS's OpenMP thread count is process-wide
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Per query row: ``ids`` (external, -1 where fewer than k exist) and ``scores``."""
+
+    scores: npt.NDArray[np.float32]
+    ids: Ids
+
+
+@dataclass(frozen=True)
+class _State:
+    spec: IndexSpec
+    base: Any
+    ids: Ids
+    order: Ids  # argsort(ids): external id -> label by binary search
+    meta: pd.DataFrame
+    postings: Postings
+    tombstones: Ids  # sorted labels
+    delta_ids: Ids
+    delta_vectors: Matrix
+    delta_meta: tuple[dict[str, Any], ...]
+    version: str
+    recall: float
+
+    def labels_of(self, external: Ids) -> Ids:
+        """Base labels of the given external ids that are in the base (others dropped)."""
+        if len(self.ids) == 0 or len(external) == 0:
+            return _EMPTY
+        pos = np.searchsorted(self.ids, external, sorter=self.order)
+        pos = np.clip(pos, 0, len(self.ids) - 1)
+        labels = self.order[pos]
+        found: Ids = labels[self.ids[labels] == external].astype(np.int64)
+        return found
+
+
+@dataclass(frozen=True)
+class CollectionSchema:
+    """What a collection filters on and how its metadata is kept."""
+
+    name: str
+    fields: tuple[FilterField, ...]
+    numeric: tuple[str, ...] = ()
+
+
+class VectorCollection:
+    def __init__(self, schema: CollectionSchema, dim: int, settings: Settings) -> None:
+        self.schema = schema
+        self.dim = dim
+        self.settings = settings
+        self._write = threading.Lock()
+        self._replay: list[Callable[[_State], _State]] | None = None
+        self._state: _State | None = None
+
+    # --- building and loading ------------------------------------------------------------
+
+    def _fit_state(
+        self,
+        ids: Ids,
+        vectors: Matrix,
+        meta: pd.DataFrame,
+        version: str,
+        spec: IndexSpec | None = None,
+        calibration_queries: Matrix | None = None,
+    ) -> _State:
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError(f"{self.schema.name}: duplicate ids")
+        if vectors.shape != (len(ids), self.dim):
+            raise ValueError(f"{self.schema.name}: vectors {vectors.shape} for {len(ids)} ids")
+        spec = spec or choose_spec(len(ids), self.settings)
+        base = build_index(spec, vectors)
+        spec, recall = calibrate(
+            spec, base, vectors, self.settings.index_recall_target, queries=calibration_queries
+        )
+        meta = meta.reset_index(drop=True)
+        postings = Postings(self.schema.fields).fit(meta, self.schema.numeric)
+        return _State(
+            spec,
+            base,
+            ids,
+            np.argsort(ids, kind="stable"),
+            meta,
+            postings,
+            _EMPTY,
+            _EMPTY,
+            np.zeros((0, self.dim), np.float32),
+            (),
+            version,
+            recall,
+        )
+
+    def build(
+        self,
+        ids: Ids,
+        vectors: Matrix,
+        meta: pd.DataFrame,
+        *,
+        calibration_queries: Matrix | None = None,
+    ) -> VectorCollection:
+        """Replace the whole collection (label i = row i of ``vectors`` and ``meta``).
+        ``calibration_queries``: real query vectors to tune the search width on."""
+        state = self._fit_state(
+            ids, vectors, meta, persistence.new_version(), calibration_queries=calibration_queries
+        )
+        with self._write:
+            self._state = state
+        return self
+
+    @property
+    def state(self) -> _State:
+        if self._state is None:
+            raise RuntimeError(f"collection '{self.schema.name}' is empty: build() or load()")
+        return self._state
+
+    def save(self, root: Path, *, model: str, fingerprint: str) -> persistence.Manifest:
+        """Publish the base as a new version (the live delta is not persisted: the store is
+        the source of truth, and a rebuild from it includes every update)."""
+        faiss = require("faiss", "faiss-cpu")
+        st = self.state
+        if len(st.tombstones) or len(st.delta_ids):
+            self.compact()
+            st = self.state
+        ids_buffer, meta_buffer = io.BytesIO(), io.BytesIO()
+        np.save(ids_buffer, st.ids)
+        st.meta.to_parquet(meta_buffer, index=False)
+        manifest = persistence.publish(
+            root,
+            self.schema.name,
+            {
+                "index.faiss": lambda path: faiss.write_index(st.base, str(path)),
+                "ids.npy": ids_buffer.getvalue(),
+                "meta.parquet": meta_buffer.getvalue(),
+            },
+            model=model,
+            dim=self.dim,
+            count=len(st.ids),
+            fingerprint=fingerprint,
+            extra={"spec": st.spec.as_dict(), "recall_at_50": round(st.recall, 4)},
+        )
+        return manifest
+
+    @classmethod
+    def load(
+        cls, schema: CollectionSchema, root: Path, settings: Settings, *, mmap: bool = True
+    ) -> tuple[VectorCollection, persistence.LoadedVersion]:
+        """The newest version that verifies; memory-mapped where the type allows."""
+        faiss = require("faiss", "faiss-cpu")
+        loaded = persistence.current(root, schema.name)
+        for problem in loaded.problems:
+            log.error("skipped corrupt index version: %s", problem)
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        base = faiss.read_index(str(loaded.directory / "index.faiss"), flags)
+        ids = np.load(loaded.directory / "ids.npy")
+        meta = _lists_from_parquet(pd.read_parquet(loaded.directory / "meta.parquet"))
+        spec = IndexSpec.from_dict(loaded.manifest.extra["spec"])
+        collection = cls(schema, loaded.manifest.dim, settings)
+        postings = Postings(schema.fields).fit(meta, schema.numeric)
+        collection._state = _State(
+            spec,
+            base,
+            ids,
+            np.argsort(ids, kind="stable"),
+            meta,
+            postings,
+            _EMPTY,
+            _EMPTY,
+            np.zeros((0, loaded.manifest.dim), np.float32),
+            (),
+            loaded.manifest.version,
+            float(loaded.manifest.extra.get("recall_at_50", 1.0)),
+        )
+        return collection, loaded
+
+    # --- reading -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        st = self.state
+        return len(st.ids) - len(st.tombstones) + len(st.delta_ids)
+
+    @property
+    def tombstone_ratio(self) -> float:
+        st = self.state
+        return (len(st.tombstones) + len(st.delta_ids)) / max(len(st.ids), 1)
+
+    def search(
+        self, queries: Matrix, k: int, where: Where | None = None, *, batch: bool = False
+    ) -> SearchResult:
+        """Top-k by inner product, restricted to items passing ``where``.
+
+        A selective filter (at most ``index_exact_filter_limit`` items) is searched exactly
+        over just those items, so k results come back whenever k exist. A broad one goes
+        through the index with an ``IDSelector`` and a search widened by 1/selectivity.
+        ``batch=True`` lets FAISS use every core (``index_batch_threads``); otherwise one
+        thread, which is faster for a single query on a shared machine.
+        """
+        st = self.state
+        q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        threads = self.settings.index_batch_threads if batch else self.settings.index_query_threads
+        base_scores, base_labels = self._search_base(st, q, k, where, threads)
+        base_ids = np.where(base_labels >= 0, st.ids[np.clip(base_labels, 0, None)], -1)
+        if len(st.delta_ids) == 0:
+            return SearchResult(base_scores, base_ids)
+        return self._merge_delta(st, q, k, where, base_scores, base_ids)
+
+    def _search_base(
+        self, st: _State, q: Matrix, k: int, where: Where | None, threads: int
+    ) -> tuple[npt.NDArray[np.float32], Ids]:
+        faiss = require("faiss", "faiss-cpu")
+        len(q)
+        allowed = st.postings.resolve(where) if where is not None else None
+        if allowed is not None:
+            live = (
+                np.setdiff1d(allowed, st.tombstones, assume_unique=True)
+                if len(st.tombstones)
+                else allowed
+            )
+            if len(live) <= self.settings.index_exact_filter_limit:
+                return _exact(st.base, live, q, k)
+            selector = faiss.IDSelectorBatch(live)
+            widen = min(len(st.ids) / max(len(live), 1), 64.0)
+        else:
+            selector = (
+                faiss.IDSelectorNot(faiss.IDSelectorBatch(st.tombstones))
+                if len(st.tombstones)
+                else None
+            )
+            widen = 1.0
+            live = None
+        kk = max(1, min(k, st.base.ntotal))
+        with _thread_lock:
+            faiss.omp_set_num_threads(max(1, threads))
+            scores, labels = st.base.search(q, kk, params=search_params(st.spec, selector, widen))
+        if live is not None and (labels < 0).any() and len(live) >= kk:
+            # The widened index search still came up short: finish exactly, in chunks.
+            short = np.flatnonzero((labels < 0).any(axis=1))
+            s2, l2 = _exact(st.base, live, q[short], kk)
+            scores[short], labels[short] = s2, l2
+        if kk < k:
+            pad = k - kk
+            scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+            labels = np.pad(labels, ((0, 0), (0, pad)), constant_values=-1)
+        return scores.astype(np.float32), labels.astype(np.int64)
+
+    def _merge_delta(
+        self,
+        st: _State,
+        q: Matrix,
+        k: int,
+        where: Where | None,
+        base_scores: npt.NDArray[np.float32],
+        base_ids: Ids,
+    ) -> SearchResult:
+        keep = np.ones(len(st.delta_ids), dtype=bool)
+        if where is not None and not where.is_empty():
+            fields = {f.name: f for f in self.schema.fields}
+            keep = np.array([matches(m, fields, where) for m in st.delta_meta], dtype=bool)
+        d_ids = st.delta_ids[keep]
+        d_scores = q @ st.delta_vectors[keep].T  # (n, delta)
+        scores = np.concatenate([base_scores, d_scores.astype(np.float32)], axis=1)
+        ids = np.concatenate([base_ids, np.broadcast_to(d_ids, (len(q), len(d_ids)))], axis=1)
+        scores = np.where(ids >= 0, scores, -np.inf)
+        top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+        out_scores = np.take_along_axis(scores, top, axis=1)
+        out_ids = np.take_along_axis(ids, top, axis=1)
+        out_ids = np.where(np.isfinite(out_scores), out_ids, -1)
+        return SearchResult(out_scores.astype(np.float32), out_ids.astype(np.int64))
+
+    def rows(self, ids: Sequence[int] | Ids) -> pd.DataFrame:
+        """Metadata rows for external ids (live ones), indexed by id, in the given order."""
+        st = self.state
+        wanted = np.asarray(ids, dtype=np.int64)
+        delta_pos = {int(i): p for p, i in enumerate(st.delta_ids)}
+        frames: list[pd.DataFrame] = []
+        base_ids = [i for i in wanted if int(i) not in delta_pos]
+        labels = st.labels_of(np.asarray(base_ids, dtype=np.int64))
+        if len(st.tombstones):
+            labels = labels[~np.isin(labels, st.tombstones)]
+        if len(labels):
+            frames.append(st.meta.iloc[labels].set_axis(st.ids[labels], axis=0))
+        extra = [int(i) for i in wanted if int(i) in delta_pos]
+        if extra:
+            frames.append(pd.DataFrame([st.delta_meta[delta_pos[i]] for i in extra], index=extra))
+        if not frames:
+            return st.meta.iloc[:0]
+        combined = pd.concat(frames) if len(frames) > 1 else frames[0]
+        return combined.loc[[i for i in wanted if i in combined.index]]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def _apply(self, change: Callable[[_State], _State]) -> None:
+        with self._write:
+            self._state = change(self.state)
+            if self._replay is not None:
+                self._replay.append(change)
+
+    def upsert(
+        self, ids: Sequence[int] | Ids, vectors: Matrix, meta_rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Insert or replace items; visible to every search that starts after this returns."""
+        new_ids = np.asarray(ids, dtype=np.int64)
+        vecs = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+        if vecs.shape != (len(new_ids), self.dim) or len(meta_rows) != len(new_ids):
+            raise ValueError(
+                "upsert needs one vector of the collection's dim and one meta row per id"
+            )
+        rows = tuple(dict(r) for r in meta_rows)
+
+        def change(st: _State) -> _State:
+            keep = ~np.isin(st.delta_ids, new_ids)
+            return replace(
+                st,
+                tombstones=np.union1d(st.tombstones, st.labels_of(new_ids)),
+                delta_ids=np.concatenate([st.delta_ids[keep], new_ids]),
+                delta_vectors=np.concatenate([st.delta_vectors[keep], vecs]),
+                delta_meta=tuple(m for m, k in zip(st.delta_meta, keep, strict=True) if k) + rows,
+            )
+
+        self._apply(change)
+
+    def delete(self, ids: Sequence[int] | Ids) -> None:
+        """Remove items; no search that starts after this returns will see them."""
+        gone = np.asarray(ids, dtype=np.int64)
+
+        def change(st: _State) -> _State:
+            keep = ~np.isin(st.delta_ids, gone)
+            return replace(
+                st,
+                tombstones=np.union1d(st.tombstones, st.labels_of(gone)),
+                delta_ids=st.delta_ids[keep],
+                delta_vectors=st.delta_vectors[keep],
+                delta_meta=tuple(m for m, k in zip(st.delta_meta, keep, strict=True) if k),
+            )
+
+        self._apply(change)
+
+    def needs_compaction(self) -> bool:
+        return self.tombstone_ratio > self.settings.index_compaction_ratio
+
+    def compact(self) -> None:
+        """Rebuild the base from the live items; searches continue meanwhile."""
+        with self._write:
+            st = self.state
+            self._replay = []
+        try:
+            live = np.setdiff1d(
+                np.arange(len(st.ids), dtype=np.int64), st.tombstones, assume_unique=True
+            )
+            vectors = np.concatenate([_reconstruct(st.base, live), st.delta_vectors])
+            ids = np.concatenate([st.ids[live], st.delta_ids])
+            meta = pd.concat(
+                [st.meta.iloc[live], pd.DataFrame(list(st.delta_meta), columns=st.meta.columns)],
+                ignore_index=True,
+            )
+            fresh = self._fit_state(ids, vectors, meta, persistence.new_version())
+        except BaseException:
+            with self._write:
+                self._replay = None
+            raise
+        with self._write:
+            for change in self._replay or []:
+                fresh = change(fresh)
+            self._replay = None
+            self._state = fresh
+        log.info(
+            "compacted '%s': %d live items, %s", self.schema.name, len(fresh.ids), fresh.spec.kind
+        )
+
+
+def _lists_from_parquet(meta: pd.DataFrame) -> pd.DataFrame:
+    """Parquet gives list columns back as numpy arrays; callers expect the lists they built."""
+    for column in meta.columns:
+        if meta[column].dtype == object and any(
+            isinstance(v, np.ndarray) for v in meta[column].head(50)
+        ):
+            meta[column] = meta[column].map(
+                lambda v: (
+                    [x.item() if isinstance(x, np.generic) else x for x in v]
+                    if isinstance(v, np.ndarray)
+                    else v
+                )
+            )
+    return meta
+
+
+def _reconstruct(index: Any, labels: Ids, chunk: int = 100_000) -> Matrix:
+    if len(labels) == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    parts = [
+        index.reconstruct_batch(np.ascontiguousarray(labels[i : i + chunk]))
+        for i in range(0, len(labels), chunk)
+    ]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def _exact(index: Any, labels: Ids, q: Matrix, k: int) -> tuple[npt.NDArray[np.float32], Ids]:
+    """Exact top-k over the given labels (vectors reconstructed from the index)."""
+    n = len(q)
+    scores = np.full((n, k), -np.inf, dtype=np.float32)
+    out = np.full((n, k), -1, dtype=np.int64)
+    if len(labels) == 0:
+        return scores, out
+    sims = q @ _reconstruct(index, labels).T
+    take = min(k, len(labels))
+    top = np.argpartition(-sims, take - 1, axis=1)[:, :take]
+    top_scores = np.take_along_axis(sims, top, axis=1)
+    order = np.argsort(-top_scores, axis=1, kind="stable")
+    scores[:, :take] = np.take_along_axis(top_scores, order, axis=1)
+    out[:, :take] = labels[np.take_along_axis(top, order, axis=1)]
+    return scores, out
+
+
+__all__ = ["CollectionSchema", "IndexKind", "SearchResult", "VectorCollection"]

@@ -1,0 +1,204 @@
+"""One place that builds, loads, verifies and reloads every collection's index.
+
+- ``build`` reads a collection from the store, embeds it through the cache, chooses and
+  calibrates the index type, and publishes a new version atomically;
+- ``get`` returns the loaded collection; ``reload`` switches to a newer published version
+  only once it verifies, so readers keep the previous one meanwhile and a corrupt file is
+  reported, not served;
+- ``ensure`` loads what exists and rebuilds from the store what is missing, stale or corrupt;
+- ``verify`` checks every collection's current files and names the bad ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.config import Settings
+from matcher.embedding.cache import EmbeddingCache
+from matcher.embedding.encoders import Encoder
+from matcher.errors import IndexCorruptError, IndexNotReadyError, NotFoundError
+from matcher.index import persistence
+from matcher.index.catalogs import CATALOGS
+from matcher.index.collection import VectorCollection
+from matcher.storage.database import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Problem:
+    collection: str
+    detail: str
+
+
+class IndexManager:
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], encoder: Encoder
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.encoder = encoder
+        self._lock = threading.Lock()
+        self._loaded: dict[str, tuple[VectorCollection, persistence.Manifest]] = {}
+        self.problems: list[Problem] = []
+
+    @property
+    def root(self) -> str:
+        return str(self.settings.index_dir)
+
+    def _catalog(self, name: str):  # type: ignore[no-untyped-def]
+        try:
+            return CATALOGS[name]
+        except KeyError:
+            raise NotFoundError("index collection", name) from None
+
+    def fingerprint(self, name: str) -> str:
+        with session_scope(self.sessions) as session:
+            return str(self._catalog(name).fingerprint(session))
+
+    def build(
+        self, name: str, *, progress: Callable[[int], None] | None = None
+    ) -> persistence.Manifest:
+        catalog = self._catalog(name)
+        with session_scope(self.sessions) as session:
+            fingerprint = catalog.fingerprint(session)
+            frame = catalog.load(session)
+        cache = EmbeddingCache(self.settings.cache_dir, self.encoder.name, self.encoder.dim)
+        vectors = cache.get_or_encode(
+            catalog.text(frame), self.encoder.encode_documents, progress=progress
+        )
+        ids = frame["id"].to_numpy(dtype=np.int64)
+        collection = VectorCollection(catalog.schema, self.encoder.dim, self.settings)
+        collection.build(ids, vectors, frame)
+        manifest = collection.save(
+            self.settings.index_dir, model=self.encoder.name, fingerprint=fingerprint
+        )
+        manifest = persistence.Manifest(
+            **{
+                **manifest.__dict__,
+                "extra": {**manifest.extra, "cache_hits": cache.hits, "cache_misses": cache.misses},
+            }
+        )
+        log.info(
+            "index %s %s: %d items (%s), %d encoded, %d from cache",
+            name,
+            manifest.version,
+            manifest.count,
+            manifest.extra["spec"]["kind"],
+            cache.misses,
+            cache.hits,
+        )
+        return manifest
+
+    def _load(self, name: str) -> None:
+        collection, loaded = VectorCollection.load(
+            self._catalog(name).schema,
+            self.settings.index_dir,
+            self.settings,
+            mmap=self.settings.index_mmap,
+        )
+        for problem in loaded.problems:
+            self._report(name, problem)
+        with self._lock:
+            self._loaded[name] = (collection, loaded.manifest)
+
+    def _report(self, name: str, detail: str) -> None:
+        log.error("index %s: %s", name, detail)
+        self.problems = [p for p in self.problems if p.detail != detail] + [Problem(name, detail)]
+
+    def get(self, name: str) -> VectorCollection:
+        with self._lock:
+            entry = self._loaded.get(name)
+        if entry is None:
+            raise IndexNotReadyError(f"the '{name}' index is not loaded")
+        return entry[0]
+
+    def manifest(self, name: str) -> persistence.Manifest:
+        with self._lock:
+            entry = self._loaded.get(name)
+        if entry is None:
+            raise IndexNotReadyError(f"the '{name}' index is not loaded")
+        return entry[1]
+
+    def loaded(self) -> dict[str, persistence.Manifest]:
+        with self._lock:
+            return {name: manifest for name, (_, manifest) in self._loaded.items()}
+
+    def is_stale(self, name: str) -> bool:
+        try:
+            loaded = persistence.current(self.settings.index_dir, name)
+        except IndexNotReadyError:
+            return True
+        return (
+            loaded.manifest.fingerprint != self.fingerprint(name)
+            or loaded.manifest.model != self.encoder.name
+        )
+
+    def ensure(self, names: Iterable[str] = tuple(CATALOGS)) -> None:
+        """Load every collection; build from the store those missing, stale or corrupt."""
+        for name in names:
+            try:
+                current = persistence.current(self.settings.index_dir, name)
+                for problem in current.problems:
+                    self._report(name, problem)
+                stale = (
+                    current.problems
+                    or current.manifest.model != self.encoder.name
+                    or current.manifest.fingerprint != self.fingerprint(name)
+                )
+            except IndexNotReadyError as exc:
+                if (self.settings.index_dir / name).exists():
+                    self._report(name, f"{exc}; rebuilt from the store")
+                else:
+                    log.info("%s; building it from the store", exc)
+                stale = True
+            if stale:
+                self.build(name)
+            self._load(name)
+
+    def reload(self) -> list[str]:
+        """Switch to newer published versions that verify; keep serving the loaded one when
+        the newer one is corrupt (and report it). Returns the collections that changed."""
+        changed = []
+        for name in list(self.loaded()):
+            base = self.settings.index_dir / name
+            pointer = base / "CURRENT"
+            if not pointer.exists():
+                continue
+            head = pointer.read_text().strip()
+            if head == self.manifest(name).version:
+                continue
+            try:
+                persistence.verify(base / head)
+            except IndexCorruptError as exc:
+                self._report(name, str(exc))
+                continue
+            self._load(name)
+            changed.append(name)
+        return changed
+
+    def verify(self, names: Iterable[str] = tuple(CATALOGS)) -> list[Problem]:
+        return verify_collections(self.settings.index_dir, names)
+
+
+def verify_collections(index_dir: Path, names: Iterable[str] = tuple(CATALOGS)) -> list[Problem]:
+    """Check each collection's current version; every problem names its file."""
+    problems = []
+    for name in names:
+        base = index_dir / name
+        pointer = base / "CURRENT"
+        if not pointer.exists():
+            problems.append(Problem(name, f"{base}: no index built"))
+            continue
+        try:
+            persistence.verify(base / pointer.read_text().strip())
+        except IndexCorruptError as exc:
+            problems.append(Problem(name, str(exc)))
+    return problems
