@@ -31,8 +31,10 @@ def _load_service(app: FastAPI, runtime: Runtime) -> None:
 
 
 def _load_other_indexes(runtime: Runtime) -> None:
+    """Bring every index up to date (rebuilding stale or corrupt ones from the store) while
+    the loaded versions keep serving."""
     try:
-        runtime.indexes.ensure([n for n in CATALOGS if n != "products"])
+        runtime.indexes.ensure(list(CATALOGS))
     except Exception:  # reported in /v1/health; matching keeps working
         log.exception("loading the other indexes failed")
 

@@ -65,7 +65,8 @@ def _meta(n: int, rng: np.random.Generator) -> pd.DataFrame:
 def run_sizes(sizes: list[int], n_queries: int, kinds: list[str]) -> None:
     rng = np.random.default_rng(3)
     for n in sizes:
-        x, q = dataset(n, n_queries)
+        x, all_q = dataset(n, n_queries + 300)
+        q, calibration = all_q[:n_queries], all_q[n_queries:]  # disjoint query samples
         ids = np.arange(n, dtype=np.int64)
         meta = _meta(n, rng)
         single_n = min(300, n_queries)
@@ -107,7 +108,9 @@ def run_sizes(sizes: list[int], n_queries: int, kinds: list[str]) -> None:
             for kind in kinds:
                 settings = Settings(data_dir=Path(tmp), index_kind=kind, _env_file=None)
                 t0 = time.perf_counter()
-                col = VectorCollection(SCHEMA, x.shape[1], settings).build(ids, x, meta)
+                col = VectorCollection(SCHEMA, x.shape[1], settings).build(
+                    ids, x, meta, calibration_queries=calibration
+                )
                 build_s = time.perf_counter() - t0
                 chosen = col.state.spec.kind.value
                 label = f"{chosen}{' (auto)' if kind == 'auto' else ''} {_spec_note(col)}"

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
         ge=0,
         description="How often the API checks for a newer index version (0: never).",
     )
+    index_auto_compact: bool = Field(
+        default=True, description="Compact in the background once the ratio is exceeded."
+    )
     index_compaction_ratio: float = Field(
         default=0.1,
         gt=0,

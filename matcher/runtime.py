@@ -71,7 +71,7 @@ class Runtime:
     def match_service(self) -> MatchService:
         """The supplier search, with the products index loaded (built if missing)."""
         if "products" not in self.indexes.loaded():
-            self.indexes.ensure(["products"])
+            self.indexes.load_available("products")
         return MatchService(
             self.encoder, self.indexes, RuleRanker(), candidates=self.settings.retrieval_candidates
         )

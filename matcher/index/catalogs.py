@@ -46,12 +46,20 @@ LIST_COLUMNS = (
 
 @dataclass(frozen=True)
 class Catalog:
-    """How one collection is assembled from the store."""
+    """How one collection is assembled from the store.
+
+    ``queries`` yields texts of the kind that will search this collection (buyer inquiries
+    for products, product texts for buyers...). Builds encode a sample of them as queries to
+    calibrate the index: with e5, a real query sits further from the documents it matches
+    than documents sit from each other, and calibrating on perturbed documents instead
+    under-provisions the search (measured: nprobe 48 gave recall 0.83 on real queries).
+    """
 
     schema: CollectionSchema
     load: Callable[[Session], pd.DataFrame]  # one row per item, column "id" = int id
     text: Callable[[pd.DataFrame], list[str]]  # the document text per row
     fingerprint: Callable[[Session], str]
+    queries: Callable[[Session], list[str]]
 
 
 def _lists(frame: pd.DataFrame) -> pd.DataFrame:
@@ -61,6 +69,33 @@ def _lists(frame: pd.DataFrame) -> pd.DataFrame:
                 lambda v: [str(x) for x in (v if v is not None else [])]
             )
     return frame
+
+
+def _sample(texts: list[str], limit: int = 1000) -> list[str]:
+    unique = sorted({t for t in texts if t and t.strip()})
+    step = max(1, len(unique) // limit)
+    return unique[::step][:limit]
+
+
+def _buyer_side_queries(session: Session) -> list[str]:
+    """Inquiries and buyer interests: what searches products and exporters."""
+    needs = [str(r["text"]) for r in repository.iter_table(session, NeedRow, ("text",))]
+    buyers = [
+        str(r["interests"])
+        for r in repository.iter_table(session, BuyerRow, ("interests",))
+        if r["interests"]
+    ]
+    return _sample(needs + buyers)
+
+
+def _supplier_side_queries(session: Session) -> list[str]:
+    """Product descriptions: what searches buyers, needs and service offerings."""
+    return _sample(
+        [
+            str(row[repository.PRODUCT_CATALOG_COLUMNS.index("description")])
+            for row in repository.iter_product_catalog(session)
+        ]
+    )
 
 
 # --- products ------------------------------------------------------------------------------
@@ -109,6 +144,7 @@ PRODUCTS = Catalog(
     _load_products,
     _product_texts,
     repository.catalog_fingerprint,
+    _buyer_side_queries,
 )
 
 
@@ -164,6 +200,7 @@ EXPORTERS = Catalog(
     _load_exporters,
     _exporter_texts,
     lambda s: repository.table_fingerprint(s, ExporterRow),
+    _buyer_side_queries,
 )
 
 
@@ -206,6 +243,7 @@ SERVICES = Catalog(
     _load_services,
     _service_texts,
     lambda s: repository.table_fingerprint(s, ServiceOfferingRow),
+    _supplier_side_queries,
 )
 
 
@@ -259,6 +297,7 @@ BUYERS = Catalog(
     _load_buyers,
     _buyer_texts,
     lambda s: repository.table_fingerprint(s, BuyerRow),
+    _supplier_side_queries,
 )
 
 
@@ -315,6 +354,7 @@ NEEDS = Catalog(
     _load_needs,
     lambda frame: [str(t) for t in frame["text"]],
     _needs_fingerprint,
+    _supplier_side_queries,
 )
 
 CATALOGS: dict[str, Catalog] = {

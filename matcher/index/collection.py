@@ -103,6 +103,7 @@ class VectorCollection:
         self.dim = dim
         self.settings = settings
         self._write = threading.Lock()
+        self._compacting = threading.Lock()  # one compaction at a time
         self._replay: list[Callable[[_State], _State]] | None = None
         self._state: _State | None = None
 
@@ -347,6 +348,24 @@ class VectorCollection:
             self._state = change(self.state)
             if self._replay is not None:
                 self._replay.append(change)
+        if (
+            self.settings.index_auto_compact
+            and self.needs_compaction()
+            and not self._compacting.locked()
+        ):
+            threading.Thread(
+                target=self._compact_if_needed, daemon=True, name=f"compact-{self.schema.name}"
+            ).start()
+
+    def _compact_if_needed(self) -> None:
+        if self._compacting.acquire(blocking=False):
+            try:
+                if self.needs_compaction():
+                    self._compact_locked()
+            except Exception:  # the old state keeps serving; the next write retries
+                log.exception("compaction of '%s' failed", self.schema.name)
+            finally:
+                self._compacting.release()
 
     def upsert(
         self, ids: Sequence[int] | Ids, vectors: Matrix, meta_rows: Sequence[dict[str, Any]]
@@ -392,7 +411,12 @@ class VectorCollection:
         return self.tombstone_ratio > self.settings.index_compaction_ratio
 
     def compact(self) -> None:
-        """Rebuild the base from the live items; searches continue meanwhile."""
+        """Rebuild the base from the live items; searches continue meanwhile. Waits for a
+        compaction already running."""
+        with self._compacting:
+            self._compact_locked()
+
+    def _compact_locked(self) -> None:
         with self._write:
             st = self.state
             self._replay = []

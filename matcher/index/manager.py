@@ -70,13 +70,22 @@ class IndexManager:
         with session_scope(self.sessions) as session:
             fingerprint = catalog.fingerprint(session)
             frame = catalog.load(session)
+            query_texts = catalog.queries(session)
         cache = EmbeddingCache(self.settings.cache_dir, self.encoder.name, self.encoder.dim)
         vectors = cache.get_or_encode(
             catalog.text(frame), self.encoder.encode_documents, progress=progress
         )
         ids = frame["id"].to_numpy(dtype=np.int64)
         collection = VectorCollection(catalog.schema, self.encoder.dim, self.settings)
-        collection.build(ids, vectors, frame)
+        calibration = None
+        kind = self.settings.index_kind
+        approximate = kind not in ("auto", "flat") or len(ids) >= self.settings.index_exact_below
+        if approximate and query_texts:
+            # Only approximate indexes are calibrated; 200 queries encode in seconds.
+            rng = np.random.default_rng(0)
+            picks = rng.choice(len(query_texts), min(200, len(query_texts)), replace=False)
+            calibration = self.encoder.encode_queries([query_texts[i] for i in picks])
+        collection.build(ids, vectors, frame, calibration_queries=calibration)
         manifest = collection.save(
             self.settings.index_dir, model=self.encoder.name, fingerprint=fingerprint
         )
@@ -140,6 +149,18 @@ class IndexManager:
             loaded.manifest.fingerprint != self.fingerprint(name)
             or loaded.manifest.model != self.encoder.name
         )
+
+    def load_available(self, name: str) -> None:
+        """Serve what exists now: the newest version that verifies (a corrupt newer one is
+        reported and skipped), or build one from the store when none does. Fast on a
+        normal start; ``ensure`` then brings it up to date in the background."""
+        try:
+            self._load(name)
+        except IndexNotReadyError as exc:
+            if (self.settings.index_dir / name).exists():
+                self._report(name, f"{exc}; rebuilt from the store")
+            self.build(name)
+            self._load(name)
 
     def ensure(self, names: Iterable[str] = tuple(CATALOGS)) -> None:
         """Load every collection; build from the store those missing, stale or corrupt."""

@@ -204,9 +204,8 @@ def test_concurrent_queries_never_fail_or_see_deleted_ids(tmp_path: Path) -> Non
 
 def test_compaction_keeps_results_and_replays_concurrent_writes(tmp_path: Path) -> None:
     ids, x, meta = _data(3000)
-    col = VectorCollection(
-        SCHEMA, DIM, _settings(tmp_path, "flat", index_compaction_ratio=0.05)
-    ).build(ids, x, meta)
+    settings = _settings(tmp_path, "flat", index_compaction_ratio=0.05, index_auto_compact=False)
+    col = VectorCollection(SCHEMA, DIM, settings).build(ids, x, meta)
     col.delete(ids[:200])
     assert col.needs_compaction()
     before = col.search(x[300:310], 10).ids
@@ -243,3 +242,19 @@ def test_save_and_memory_mapped_load(tmp_path: Path, kind: str) -> None:
     loaded.delete([ids[100]])
     loaded.upsert([77], x[100:101], [{"country": "VN", "hs": "848180", "certs": [], "moq": 1.0}])
     assert loaded.search(x[100], 1).ids[0, 0] == 77
+
+
+def test_writes_past_the_ratio_compact_in_the_background(tmp_path: Path) -> None:
+    import time
+
+    ids, x, meta = _data(2000)
+    settings = _settings(tmp_path, "hnsw", index_compaction_ratio=0.05)
+    col = VectorCollection(SCHEMA, DIM, settings).build(ids, x, meta)
+    before = col.state.version
+    col.delete(ids[:150])  # 7.5% > 5%
+    deadline = time.monotonic() + 60
+    while col.state.version == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert col.state.version != before
+    assert len(col.state.tombstones) == 0 and len(col.state.ids) == 1850
+    assert not set(col.search(x[:20], 30).ids.ravel()) & set(ids[:150].tolist())
