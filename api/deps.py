@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from matcher.errors import IndexNotReadyError, NotReadyError
 from matcher.matching.service import MatchService
+from matcher.matching.shortlist import ShortlistService
 from matcher.runtime import Runtime
 from matcher.storage.database import session_scope
 from matcher.suggest.hs import HSSuggester
@@ -31,6 +33,22 @@ def get_match_service(request: Request) -> MatchService:
 
 
 MatchServiceDep = Annotated[MatchService, Depends(get_match_service)]
+
+_shortlist_lock = threading.Lock()
+
+
+def get_shortlist_service(request: Request) -> ShortlistService:
+    """Created on first use: it needs the buyers index, which loads in the background."""
+    with _shortlist_lock:
+        service: ShortlistService | None = getattr(request.app.state, "shortlist_service", None)
+        if service is None:
+            runtime: Runtime = request.app.state.runtime
+            service = runtime.shortlist_service()
+            request.app.state.shortlist_service = service
+        return service
+
+
+ShortlistServiceDep = Annotated[ShortlistService, Depends(get_shortlist_service)]
 
 
 def get_hs_suggester(request: Request) -> HSSuggester:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import buyers, health, hs, inquiries
+from api.routes import buyers, exporters, health, hs, inquiries
 from matcher import __version__
 from matcher.config import Settings
 from matcher.index.catalogs import CATALOGS
@@ -87,10 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.match_service = None
+    app.state.shortlist_service = None
     app.state.hs_suggester = None
     app.state.hs_suggester_error = None
     errors.install(app)
-    for router in (health.router, inquiries.router, buyers.router, hs.router):
+    for router in (health.router, inquiries.router, buyers.router, exporters.router, hs.router):
         app.include_router(router, prefix="/v1")
     return app
 

@@ -83,11 +83,35 @@ class ExplanationOut(BaseModel):
     reason_ko: str | None
 
 
+class ReasonOut(BaseModel):
+    feature: str
+    positive: bool = Field(description="Whether this feature raised (true) or lowered the score")
+    contribution: float
+    en: str
+    ko: str
+
+
+class ExclusionOut(BaseModel):
+    """A candidate the constraints removed, and why."""
+
+    exporter_id: str | None = None
+    buyer_id: str | None = None
+    code: str = Field(description="blocked | opted_out | certification_missing | exposure_cap")
+    reason_en: str
+    reason_ko: str
+
+
 class SupplierMatchOut(BaseModel):
     rank: int
     score: float
     supplier: SupplierOut
     product: ProductOut
+    reasons: list[ReasonOut] = Field(
+        description="The strongest reasons, in English and Korean, signed as their contributions"
+    )
+    exporter_side: float = Field(description="Would the firm want this buyer (score units)")
+    buyer_side: float = Field(description="Would this buyer want the firm and answer")
+    probability: float | None = Field(description="Calibrated P(consultation); learned ranker only")
     explanations: list[ExplanationOut]
     matching_products: int = Field(description="This supplier's products among the candidates")
 
@@ -101,6 +125,7 @@ class QueryEcho(BaseModel):
 class MatchResponse(BaseModel):
     query: QueryEcho
     results: list[SupplierMatchOut]
+    excluded: list[ExclusionOut] = Field(default_factory=list)
     ranker: str
     model: str
     index_version: str
@@ -148,3 +173,37 @@ class HSSuggestResponse(BaseModel):
     suggested: bool = Field(
         default=True, description="Always true: suggestions are not confirmed codes"
     )
+
+
+class ImporterOut(BaseModel):
+    id: str
+    name: str
+    country: str
+    city: str | None
+    buyer_type: str
+    price_positioning: str | None
+    center: str | None
+    hs_codes: list[str]
+    languages: list[str]
+
+
+class ImporterMatchOut(BaseModel):
+    rank: int
+    score: float
+    importer: ImporterOut
+    reasons: list[ReasonOut]
+    exporter_side: float
+    buyer_side: float
+    probability: float | None
+    features: dict[str, float | None]
+    contributions: dict[str, float]
+
+
+class ShortlistResponse(BaseModel):
+    exporter_id: str
+    center: str | None
+    results: list[ImporterMatchOut]
+    excluded: list[ExclusionOut]
+    ranker: str
+    candidates: int
+    timings_ms: dict[str, float]

@@ -1,10 +1,10 @@
-"""``python -m benchmarks [match|demo ...]``; ``make bench`` runs them all at default sizes."""
+"""``python -m benchmarks [match|demo|rank ...]``; ``make bench`` runs them all at default sizes."""
 
 from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_demo, bench_encoders, bench_index, bench_match
+from benchmarks import bench_demo, bench_encoders, bench_index, bench_match, bench_rank
 
 
 def main() -> None:
@@ -28,6 +28,10 @@ def main() -> None:
         "--kinds", nargs="+", default=["auto", "flat", "hnsw", "ivf_flat", "ivf_sq8"]
     )
     index.add_argument("--no-demo", action="store_true")
+    rank = sub.add_parser("rank", help="ranking 200 candidates: rule and learned, p50/p99")
+    rank.add_argument("--exporters", type=int, default=1500)
+    rank.add_argument("--queries", type=int, default=500)
+    rank.add_argument("--seed", type=int, default=20261123)
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -44,6 +48,12 @@ def main() -> None:
             getattr(args, "queries", 1000),
             getattr(args, "kinds", ["auto", "flat", "hnsw", "ivf_flat", "ivf_sq8"]),
             not getattr(args, "no_demo", False),
+        )
+    if args.name in (None, "rank"):
+        bench_rank.run(
+            getattr(args, "exporters", 1500),
+            getattr(args, "queries", 500),
+            getattr(args, "seed", 20261123),
         )
     if args.name in (None, "match"):
         bench_match.run(

@@ -100,6 +100,30 @@ class Settings(BaseSettings):
         description="Rebuild a collection's base once deletes and updates exceed this share.",
     )
 
+    market_scores_path: Path | None = Field(
+        default=Path("../shared/data/real/kotra_hs_country_recommend.csv"),
+        description="KOTRA's promising-market scores (HS x country); the market prior falls "
+        "back to recorded history where the file is absent.",
+    )
+    ranker: Literal["auto", "rule", "ltr"] = Field(
+        default="auto",
+        description="'auto' serves the learned ranker once `tradematch train` has built one, "
+        "else the rule ranker.",
+    )
+    exposure_cap_per_month: int = Field(
+        default=8,
+        ge=1,
+        description="An importer is recommended to at most this many firms per calendar month.",
+    )
+    diversity_lambda: float = Field(
+        default=0.8, ge=0, le=1, description="MMR trade-off: 1 ranks by score alone."
+    )
+    label_maturity_days: int = Field(
+        default=240,
+        ge=0,
+        description="Pairs younger than this are not used as labels: a funnel takes months.",
+    )
+
     demo_seed: int = Field(default=20261123)
     demo_exporters: int = Field(default=1500, ge=10)
 
@@ -138,6 +162,11 @@ class Settings(BaseSettings):
     @property
     def demo_dir(self) -> Path:
         return self.data_dir / "demo"
+
+    @property
+    def rankers_dir(self) -> Path:
+        """Trained rankers (git-ignored), one directory per direction and version."""
+        return self.models_dir / "rankers"
 
     @property
     def reports_dir(self) -> Path:

@@ -46,3 +46,7 @@ class IndexNotReadyError(NotReadyError):
 
 class IndexCorruptError(TradeMatchError):
     """An index file on disk failed its checksum or could not be read."""
+
+
+class NotFittedError(TradeMatchError):
+    """A learned model was used before it was fitted or loaded."""

@@ -471,3 +471,113 @@ def evaluate_hs_command(
             f"{acc.subheading_top1:.3f}",
         )
     console.print(table)
+
+
+def _ranking_run(
+    settings: Settings, demo_exporters: int | None, seed: int, perturbed: bool
+) -> object:
+    from matcher.embedding.encoders import build_encoder
+    from matcher.learning.runs import demo_settings, run_evaluation
+
+    target, source = settings, f"the store ({settings.resolved_database_url})"
+    if demo_exporters:
+        weights = "perturbed" if perturbed else "default"
+        console.print(f"generating/loading a {demo_exporters}-firm demo ({weights} hidden weights)")
+        target = demo_settings(settings, demo_exporters, seed, perturbed)
+        source = f"generated demo, {demo_exporters} firms, seed {seed}, {weights} hidden weights"
+    encoder = build_encoder(settings)
+    return run_evaluation(target, encoder, source=source, cache_root=settings.cache_dir)
+
+
+def _print_ranking(run: object) -> None:
+    from matcher.learning.runs import TABLE_HEADER, EvaluationRun, metrics_table
+
+    assert isinstance(run, EvaluationRun)
+    for report in run.reports:
+        table = Table(
+            *TABLE_HEADER,
+            title=f"{report.direction} on held-out future pairs "
+            f"({report.sizes['test_queries']} queries, {run.source})",
+        )
+        for row in metrics_table(report):
+            table.add_row(*row)
+        console.print(table)
+        console.print(
+            f"candidate-stage recall@200: {report.candidate_recall_200:.3f} of "
+            f"{report.positives} pairs that progressed; "
+            f"{report.candidate_recall_200_consultation:.3f} of {report.consultations} that "
+            f"reached a consultation; sizes {json.dumps(report.sizes)}"
+        )
+        cal = report.calibration
+        if cal:
+            console.print(
+                f"P(consultation): Brier {cal['brier']:.4f} (base rate alone "
+                f"{cal['brier_base_rate']:.4f}, base rate {cal['base_rate']:.3f})"
+            )
+            reliability = Table("predicted", "observed", "pairs", title="reliability")
+            for r in cal["table"]:
+                reliability.add_row(
+                    f"{r['predicted']:.3f}", f"{r['observed']:.3f}", str(r["pairs"])
+                )
+            console.print(reliability)
+
+
+@evaluate_app.command("ranking")
+def evaluate_ranking(
+    ctx: typer.Context,
+    demo_exporters: Annotated[
+        int | None, typer.Option(help="Evaluate on a generated demo of this many firms")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Demo seed")] = 20261123,
+    perturbed: Annotated[
+        bool, typer.Option(help="Generate the demo with the perturbed hidden weights")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="JSON report path")] = None,
+) -> None:
+    """Rankers and baselines on future funnel events: nDCG@10, MRR, R@50, MAP, coverage,
+    exposure Gini, candidate recall@200 and P(consultation) calibration."""
+    from matcher.learning.evaluate import write_json
+    from matcher.learning.runs import EvaluationRun, summary
+
+    settings = _settings(ctx)
+    try:
+        run = _ranking_run(settings, demo_exporters, seed, perturbed)
+    except (TradeMatchError, ValueError) as exc:
+        raise _fail(exc) from exc
+    assert isinstance(run, EvaluationRun)
+    _print_ranking(run)
+    name = f"ranking-{'demo' if demo_exporters else 'store'}{'-perturbed' if perturbed else ''}"
+    path = write_json(
+        run.reports,
+        run.split,
+        out or settings.reports_dir / f"{name}.json",
+        source=run.source,
+        summary=summary(run),
+    )
+    console.print(f"report: {path}")
+
+
+@app.command()
+def train(
+    ctx: typer.Context,
+    demo_exporters: Annotated[
+        int | None, typer.Option(help="Train on a generated demo instead of the store")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Demo seed")] = 20261123,
+) -> None:
+    """Train the learned rankers (importer fit, supplier fit) on recorded funnel events,
+    evaluate them on the newest pairs, and version them under models/rankers/ with a card."""
+    from matcher.learning.runs import EvaluationRun, save_rankers
+
+    settings = _settings(ctx)
+    try:
+        run = _ranking_run(settings, demo_exporters, seed, False)
+    except (TradeMatchError, ValueError) as exc:
+        raise _fail(exc) from exc
+    assert isinstance(run, EvaluationRun)
+    _print_ranking(run)
+    from matcher.embedding.encoders import build_encoder
+
+    saved = save_rankers(run, settings.rankers_dir, build_encoder(settings).name)
+    for direction, path in saved.items():
+        console.print(f"{direction}: {path} (card: {path / 'card.md'})")

@@ -263,6 +263,10 @@ _BUYER_COLUMNS = (
     "center",
     "languages",
     "opted_out",
+    "certifications_strict",
+    "responsiveness",
+    "credit_grade",
+    "annual_purchase_usd",
 )
 
 

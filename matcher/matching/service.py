@@ -9,8 +9,10 @@ lines from one firm. Each result carries the product that earned it its place.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +22,15 @@ import pandas as pd
 from matcher.domain import hscodes
 from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import inquiry_query
+from matcher.features import pairs as pair_frames
 from matcher.features import registry
-from matcher.features.registry import QueryContext
+from matcher.features.history import seconds
+from matcher.features.pairs import PairContext
 from matcher.index.manager import IndexManager
 from matcher.index.products import CatalogFilter
 from matcher.ranking.base import Ranker
+from matcher.ranking.constraints import Exclusion
+from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage.tables import BuyerRow
 
 
@@ -35,17 +41,24 @@ class MatchRequest:
     required_certifications: tuple[str, ...] = ()
     quantity: float | None = None
     target_price_usd: float | None = None
+    country: str | None = None  # where the buyer imports to (ISO alpha-2)
+    buyer_id: int | None = None  # internal id of a known importer: its profile is used
     filters: CatalogFilter = field(default_factory=CatalogFilter)
     top_k: int = 10
 
-    def context(self) -> QueryContext:
-        return QueryContext(
-            text=self.text,
-            hs_codes=self.hs_codes,
-            required_certifications=self.required_certifications,
-            quantity=self.quantity,
-            target_price_usd=self.target_price_usd,
-        )
+    def query_columns(self) -> dict[str, object]:
+        """The buyer side of the pair frame as the request states it."""
+        columns: dict[str, object] = {
+            "q_quantity": self.quantity,
+            "q_target_price": self.target_price_usd,
+        }
+        if self.hs_codes:
+            columns["b_hs"] = list(self.hs_codes)
+        if self.required_certifications:
+            columns["b_required"] = list(self.required_certifications)
+        if self.country:
+            columns["b_country"] = self.country
+        return columns
 
 
 @dataclass(frozen=True)
@@ -63,18 +76,24 @@ class SupplierMatch:
     score: float
     supplier: dict[str, Any]
     product: dict[str, Any]
-    explanations: tuple[Explanation, ...]
+    explanations: tuple[Explanation, ...]  # every feature the ranker read
+    reasons: tuple[Reason, ...]  # the strongest, signed as their contributions
+    exporter_side: float
+    buyer_side: float
+    probability: float | None  # calibrated P(consultation), learned ranker only
     matching_products: int  # this supplier's products among the candidates
 
 
 @dataclass(frozen=True)
 class MatchResult:
     results: tuple[SupplierMatch, ...]
+    excluded: tuple[Exclusion, ...]
     ranker: str
     model: str
     index_version: str
     candidates: int
     timings_ms: dict[str, float]
+    external_ids: dict[int, str] = field(default_factory=dict)  # firm internal -> external
 
 
 _SUPPLIER_FIELDS = {
@@ -115,19 +134,71 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def product_pairs(
+    context: PairContext,
+    products: pd.DataFrame,
+    request: MatchRequest,
+    at: int,
+    positions: pd.Series | None = None,
+) -> registry.Columns:
+    """The pair frame of candidate products for a request: each product speaks for itself
+    (its own HS code, prices, MOQ and certificates), the firm's profile for the rest."""
+    buyer = [request.buyer_id] * len(products) if request.buyer_id is not None else None
+    pairs = pair_frames.build_columns(
+        context,
+        products["exporter_id"].to_numpy(dtype=np.int64),
+        buyer if buyer is not None else [None] * len(products),
+        at,
+        similarity=products["similarity"].to_numpy(dtype=float),
+        query=request.query_columns(),
+    )
+    pairs.set(
+        "e_hs", _objects([[c] if isinstance(c, str) and c else [] for c in products["hs_code"]])
+    )
+    pairs.set("e_certs", _objects([list(c) for c in products["certifications"]]))
+    pairs.set("e_price_min", products["price_min_usd"].to_numpy(dtype=float))
+    pairs.set("e_price_max", products["price_max_usd"].to_numpy(dtype=float))
+    pairs.set("e_moq", pd.to_numeric(products["moq"], errors="coerce").to_numpy(dtype=float))
+    source = {"e_languages": "languages", "e_stage": "export_stage", "e_industry": "industry"}
+    for column, name in source.items():
+        pairs.set(column, _objects(list(products[name])))
+    if positions is not None:
+        pairs.set("e_price_position", positions.reindex(products["product_id"]).to_numpy())
+    return pairs
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
 class MatchService:
-    """Stateless per request; holds the encoder, the loaded index and the ranker."""
+    """Stateless per request; holds the encoder, the loaded index, the ranking pipeline and
+    a provider of the current pair context (profiles, history, market prior)."""
 
     def __init__(
-        self, encoder: Encoder, indexes: IndexManager, ranker: Ranker, *, candidates: int = 200
+        self,
+        encoder: Encoder,
+        indexes: IndexManager,
+        pipeline: RankingPipeline,
+        context: Callable[[], PairContext],
+        *,
+        candidates: int = 200,
+        positions: Callable[[], pd.Series | None] | None = None,
     ) -> None:
         self.encoder = encoder
         self.indexes = indexes
-        self.ranker = ranker
+        self.pipeline = pipeline
+        self.context = context
+        self.positions = positions
         self.candidates = candidates
 
+    @property
+    def ranker(self) -> Ranker:
+        return self.pipeline.ranker
+
     def match(self, request: MatchRequest) -> MatchResult:
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
         query = self.encoder.encode_queries([inquiry_query(request.text)])
         t1 = time.perf_counter()
@@ -140,49 +211,57 @@ class MatchService:
         similarity = pd.Series(found.scores[0][keep], index=found.ids[0][keep])
         frame = products.rows(found.ids[0][keep]).copy()  # drops anything deleted meanwhile
         frame["similarity"] = similarity.reindex(frame.index).to_numpy()
-        results = self._rank(request, frame)
+        frame = frame.reset_index(drop=True)
+        results, excluded = self._rank(request, frame)
         t3 = time.perf_counter()
-        timings = {
-            "encode": (t1 - t0) * 1000,
-            "retrieve": (t2 - t1) * 1000,
-            "rank": (t3 - t2) * 1000,
-        }
         return MatchResult(
             results=results,
+            excluded=excluded,
             ranker=self.ranker.name,
             model=manifest.model,
             index_version=manifest.version,
             candidates=len(frame),
-            timings_ms=timings,
+            external_ids={
+                int(i): str(x)
+                for i, x in zip(frame["exporter_id"], frame["exporter_external_id"], strict=True)
+            },
+            timings_ms={
+                "encode": (t1 - t0) * 1000,
+                "retrieve": (t2 - t1) * 1000,
+                "rank": (t3 - t2) * 1000,
+            },
         )
 
-    def _rank(self, request: MatchRequest, frame: pd.DataFrame) -> tuple[SupplierMatch, ...]:
+    def _rank(
+        self, request: MatchRequest, frame: pd.DataFrame
+    ) -> tuple[tuple[SupplierMatch, ...], tuple[Exclusion, ...]]:
         if frame.empty:
-            return ()
-        context = request.context()
-        features = registry.compute(context, frame, self.ranker.feature_names)
-        contributions = self.ranker.contributions(features)
-        frame = frame.assign(_score=contributions.sum(axis=1).to_numpy())
-        # Deterministic order: score, then similarity, then id (ties are common at cold start).
-        frame = frame.sort_values(
-            ["_score", "similarity", "product_id"], ascending=[False, False, True]
-        )
-        per_supplier = frame.groupby("exporter_id", sort=False).size()
-        best = frame.drop_duplicates("exporter_id", keep="first").head(request.top_k)
-        names = self.ranker.feature_names
-        values = features.loc[best.index, list(names)].to_numpy(dtype=float)
-        parts = contributions.loc[best.index, list(names)].to_numpy(dtype=float)
+            return (), ()
+        at = int(seconds([dt.datetime.now(dt.UTC)])[0])
+        positions = self.positions() if self.positions is not None else None
+        pairs = product_pairs(self.context(), frame, request, at, positions)
+        outcome = self.pipeline.rank(pairs, request.top_k, candidate="exporter")
+        per_supplier = frame.groupby("exporter_id").size()
         out: list[SupplierMatch] = []
-        for position, (_, row) in enumerate(best.iterrows()):
+        for position, ranked in enumerate(outcome.ranked):
+            row = frame.iloc[ranked.row]
             explanations = []
-            for j, name in enumerate(names):
-                value = float(values[position, j])
-                reason = registry.explain(name, context, row, value)
+            for name in self.ranker.feature_names:
+                if name in self.pipeline.hidden:
+                    continue  # private to the centers; identical for every supplier anyway
+                value = ranked.features.get(name)
+                contribution = ranked.contributions.get(name, 0.0)
+                reason = registry.explain(
+                    name,
+                    registry.RowView(pairs, ranked.row),
+                    float("nan") if value is None else value,
+                    contribution,
+                )
                 explanations.append(
                     Explanation(
                         feature=name,
-                        value=None if math.isnan(value) else round(value, 4),
-                        contribution=round(float(parts[position, j]), 4),
+                        value=value,
+                        contribution=contribution,
                         reason_en=reason.en if reason else None,
                         reason_ko=reason.ko if reason else None,
                     )
@@ -193,23 +272,31 @@ class MatchService:
             out.append(
                 SupplierMatch(
                     rank=position + 1,
-                    score=round(float(row["_score"]), 4),
+                    score=round(ranked.score, 4),
                     supplier=supplier,
                     product=product,
                     explanations=tuple(explanations),
+                    reasons=ranked.reasons,
+                    exporter_side=round(ranked.exporter_side, 4),
+                    buyer_side=round(ranked.buyer_side, 4),
+                    probability=None
+                    if ranked.probability is None
+                    else round(ranked.probability, 4),
                     matching_products=int(per_supplier[row["exporter_id"]]),
                 )
             )
-        return tuple(out)
+        return tuple(out), outcome.excluded
 
 
 def request_for_buyer(buyer: BuyerRow, top_k: int) -> MatchRequest:
     """What an importer's profile asks for: its stated interests, HS codes and the
-    certifications it requires."""
+    certifications it requires, ranked with its own profile (type, positioning, history)."""
     text = buyer.interests or " ".join(hscodes.describe(c) for c in buyer.hs_codes) or buyer.name
     return MatchRequest(
         text=text,
         hs_codes=tuple(buyer.hs_codes or ()),
         required_certifications=tuple(buyer.required_certifications or ()),
+        country=buyer.country,
+        buyer_id=buyer.id,
         top_k=top_k,
     )

@@ -1,8 +1,10 @@
-"""The ranker interface every ranker implements (rule-based now, learned later).
+"""The ranker interface every ranker implements (the rule ranker and the learned one).
 
-A ranker's score is additive over features: ``score = bias + sum(contributions)``. That is
-what makes every result explainable the same way, whether the weights were written by hand or
-learned (LightGBM's ``pred_contrib`` gives the same decomposition).
+A ranker's score is additive over features: ``score = sum(contributions)``. That is what
+makes every result explainable the same way, whether the weights were written by hand or
+learned (LightGBM's ``pred_contrib`` gives the same decomposition, its constant bias left
+out because it cannot change an order). A contribution's sign says whether the feature
+pushed the candidate up or down, and the reasons shown to users follow that sign.
 """
 
 from __future__ import annotations
@@ -28,3 +30,12 @@ class Ranker(Protocol):
 
     def score(self, features: pd.DataFrame) -> npt.NDArray[np.float64]:
         """Per-candidate score; higher is better."""
+
+    def probability(self, features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+        """Calibrated P(the pair reaches a consultation), where the ranker can give one."""
+
+
+def check_columns(features: pd.DataFrame, names: tuple[str, ...]) -> None:
+    missing = [n for n in names if n not in features.columns]
+    if missing:
+        raise KeyError(f"features missing from input: {', '.join(missing)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from matcher.storage.tables import (
     ExporterRow,
     FunnelEventRow,
     NeedRow,
+    PairBlockRow,
     ProductRow,
     ServiceOfferingRow,
 )
@@ -331,3 +333,53 @@ def table_fingerprint(session: Session, *tables: type[Base]) -> str:
         for internal, content in session.execute(stmt):
             digest.update(f"{internal}:{content};".encode())
     return digest.hexdigest()[:16]
+
+
+EVENT_COLUMNS = ("id", "exporter_id", "buyer_id", "stage", "occurred_at", "center")
+
+
+def events_frame(session: Session) -> pd.DataFrame:
+    """Every funnel event (internal ids), for history features and learning to rank."""
+    rows = list(iter_table(session, FunnelEventRow, EVENT_COLUMNS, batch_size=20_000))
+    return pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS))
+
+
+def blocked_pairs(session: Session, exporter_id: int | None = None) -> set[tuple[int, int]]:
+    """Blocked (exporter, buyer) pairs, all or one firm's."""
+    stmt = select(PairBlockRow.exporter_id, PairBlockRow.buyer_id)
+    if exporter_id is not None:
+        stmt = stmt.where(PairBlockRow.exporter_id == exporter_id)
+    return {(int(e), int(b)) for e, b in session.execute(stmt)}
+
+
+def block_pair(
+    session: Session, exporter_id: int, buyer_id: int, reason: str | None, actor: str | None
+) -> None:
+    """Block a pair (idempotent: blocking it again keeps the first record)."""
+    exists = session.execute(
+        select(PairBlockRow.id).where(
+            PairBlockRow.exporter_id == exporter_id, PairBlockRow.buyer_id == buyer_id
+        )
+    ).first()
+    if exists is None:
+        session.add(
+            PairBlockRow(exporter_id=exporter_id, buyer_id=buyer_id, reason=reason, actor=actor)
+        )
+
+
+def product_documents_of(
+    session: Session, exporter_id: int
+) -> list[tuple[str | None, str, str | None]]:
+    """(name, description, hs code) of one firm's products."""
+    stmt = (
+        select(ProductRow.name, ProductRow.description, ProductRow.hs_code)
+        .where(ProductRow.exporter_id == exporter_id)
+        .order_by(ProductRow.id)
+    )
+    return [(n, d, h) for n, d, h in session.execute(stmt)]
+
+
+def get_exporter(session: Session, external_id: str) -> ExporterRow | None:
+    return session.execute(
+        select(ExporterRow).where(ExporterRow.external_id == external_id)
+    ).scalar_one_or_none()

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -188,3 +189,17 @@ class FunnelEventRow(_Ingestible, Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(300))
     center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)
+
+
+class PairBlockRow(Base):
+    """A firm-importer pair a center has blocked; the ranking layer excludes it with a reason."""
+
+    __tablename__ = "pair_blocks"
+    __table_args__ = (UniqueConstraint("exporter_id", "buyer_id", name="uq_pair_blocks_pair"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())

@@ -41,12 +41,15 @@ def test_match_returns_ranked_explained_suppliers(client: TestClient) -> None:
     assert top["supplier"]["id"] == "MX-E01"
     assert top["product"]["hs_code"] == "848180"
     assert "valve" in top["product"]["hs_description"].lower()
-    assert {e["feature"] for e in top["explanations"]} == {
-        "semantic_similarity",
-        "hs_agreement",
-        "certification_coverage",
+    assert {"semantic_similarity", "hs_agreement", "certification_coverage"} <= {
+        e["feature"] for e in top["explanations"]
     }
     assert any(e["reason_ko"] for e in top["explanations"])
+    assert len(top["reasons"]) >= 2
+    for reason in top["reasons"]:
+        assert reason["en"] and reason["ko"]
+        assert reason["positive"] == (reason["contribution"] >= 0)
+    assert top["exporter_side"] + top["buyer_side"] == pytest.approx(top["score"], abs=1e-3)
     assert set(body["timings_ms"]) == {"encode", "retrieve", "rank"}
 
 
@@ -79,11 +82,39 @@ def test_bad_input_names_the_field(
 
 
 def test_suppliers_for_a_buyer(client: TestClient) -> None:
-    response = client.get("/v1/buyers/MX-B03/suppliers", params={"top_k": 2})
+    response = client.get("/v1/buyers/MX-B01/suppliers", params={"top_k": 2})
     assert response.status_code == 200
     body = response.json()
-    assert body["query"]["required_certifications"] == ["BIS"]
-    assert body["results"][0]["supplier"]["id"] == "MX-E06"  # the agricultural machinery maker
+    assert body["query"]["required_certifications"] == ["ISO9001"]
+    assert body["results"][0]["supplier"]["id"] in ("MX-E01", "MX-E09")  # the valve makers
+
+
+def test_a_strict_buyer_gets_the_excluded_suppliers_with_the_reason(client: TestClient) -> None:
+    # Delhi Agro strictly requires BIS; the agricultural machinery maker lacks it.
+    body = client.get("/v1/buyers/MX-B03/suppliers", params={"top_k": 3}).json()
+    assert "MX-E06" not in [r["supplier"]["id"] for r in body["results"]]
+    excluded = {x["exporter_id"]: x for x in body["excluded"]}
+    assert excluded["MX-E06"]["code"] == "certification_missing"
+    assert "BIS" in excluded["MX-E06"]["reason_en"] and "BIS" in excluded["MX-E06"]["reason_ko"]
+
+
+def test_a_centers_shortlist_of_importers_for_a_firm(client: TestClient) -> None:
+    response = client.get("/v1/exporters/MX-E01/importers", params={"center": "HAN"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["importer"]["id"] for r in body["results"]] == ["MX-B01"]  # Hanoi's only one
+    top = body["results"][0]
+    assert len(top["reasons"]) >= 2 and all(r["en"] and r["ko"] for r in top["reasons"])
+    everyone = client.get("/v1/exporters/MX-E01/importers").json()
+    assert everyone["results"][0]["importer"]["id"] == "MX-B01"  # the valve distributor
+    assert {r["importer"]["id"] for r in everyone["results"]} <= {"MX-B01", "MX-B02", "MX-B03"}
+
+
+def test_shortlist_input_errors_name_the_problem(client: TestClient) -> None:
+    assert client.get("/v1/exporters/NOPE/importers").status_code == 404
+    response = client.get("/v1/exporters/MX-E01/importers", params={"center": "XXX"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "center"
 
 
 def test_unknown_buyer_is_404(client: TestClient) -> None:

@@ -39,7 +39,14 @@ def test_every_result_explains_itself_in_english_and_korean(mini_service: MatchS
     for r in result.results:
         assert sum(e.contribution for e in r.explanations) == pytest.approx(r.score, abs=1e-3)
         for e in r.explanations:
-            assert e.reason_en and e.reason_ko  # every feature applies to this query
+            if e.value is None:  # does not apply to this query: no reason, no effect
+                assert e.reason_en is None and e.contribution == 0
+            else:
+                assert e.reason_en and e.reason_ko
+        applied = {e.feature for e in r.explanations if e.value is not None}
+        assert {"semantic_similarity", "hs_agreement", "certification_coverage"} <= applied
+        assert len(r.reasons) >= 2
+        assert all(x.positive == (x.contribution >= 0) for x in r.reasons)
     top = result.results[0]
     by_feature = {e.feature: e for e in top.explanations}
     assert by_feature["hs_agreement"].value == pytest.approx(2 / 3, abs=1e-3)

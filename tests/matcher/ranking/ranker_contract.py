@@ -68,6 +68,28 @@ class RankerContract:
         scores = ranker.score(both)
         assert scores[1] >= scores[0]
 
+    def test_probability_is_none_or_a_probability(self) -> None:
+        ranker = self.make_ranker()
+        features = self._features(ranker, seed=5)
+        p = ranker.probability(features)
+        if p is not None:
+            assert p.shape == (len(features),)
+            assert ((p >= 0) & (p <= 1)).all()
+
+    def test_contribution_signs_follow_the_features(self) -> None:
+        """Raising one feature never lowers its own contribution (features are oriented so
+        higher is better), which is what lets reasons be phrased by the contribution's sign."""
+        ranker = self.make_ranker()
+        names = list(ranker.feature_names)
+        low = pd.DataFrame([[0.5] * len(names)], columns=names, index=[1])
+        for name in names:
+            high = low.copy()
+            high.index = [2]
+            high[name] = 1.0
+            both = pd.concat([low, high])
+            parts = ranker.contributions(both)[name].to_numpy()
+            assert parts[1] >= parts[0] - 1e-9, name
+
     def test_missing_feature_columns_are_an_error_naming_them(self) -> None:
         ranker = self.make_ranker()
         features = self._features(ranker).drop(columns=[ranker.feature_names[0]])

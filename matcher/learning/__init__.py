@@ -1,0 +1,1 @@
+"""Learning to rank from recorded funnel events: corpus, datasets, training, evaluation."""

@@ -1,0 +1,163 @@
+"""Everything learning and evaluation read, loaded once from the store and embedded.
+
+- the product catalog and the importers (through the same catalog loaders the indexes use);
+- the funnel events, as pair timelines and point-in-time history;
+- product documents encoded as passages, importer interests encoded as queries (the e5
+  prefixes differ, so each has its own embedding cache), and from them the similarity of every
+  firm to every importer: the best of the firm's products, as the supplier search sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.config import Settings
+from matcher.embedding.cache import EmbeddingCache
+from matcher.embedding.encoders import Encoder
+from matcher.features.history import PairTimeline
+from matcher.features.pairs import PairContext, make_context
+from matcher.features.profiles import price_positions
+from matcher.index.catalogs import BUYERS, PRODUCTS
+from matcher.storage import repository
+from matcher.storage.database import session_scope
+
+log = logging.getLogger(__name__)
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass
+class Corpus:
+    products: pd.DataFrame
+    buyers: pd.DataFrame
+    events: pd.DataFrame
+    context: PairContext
+    timeline: PairTimeline
+    exporter_ids: npt.NDArray[np.int64]  # rows of ``similarity``
+    buyer_ids: npt.NDArray[np.int64]  # columns of ``similarity``
+    similarity: FloatMatrix  # (firms x importers): best product cosine
+    product_positions: pd.Series  # product id -> price position
+
+    def exporter_row(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        out: npt.NDArray[np.intp] = np.searchsorted(self.exporter_ids, ids)
+        return out
+
+    def buyer_row(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        out: npt.NDArray[np.intp] = np.searchsorted(self.buyer_ids, ids)
+        return out
+
+    def _hs_sets(self) -> tuple[list[set[str]], list[set[str]], list[set[str]], list[set[str]]]:
+        if not hasattr(self, "_hs_cache"):
+            firms = self.context.exporters.reindex(self.exporter_ids)["e_hs"]
+            buyers = self.context.buyers.reindex(self.buyer_ids)["b_hs"]
+
+            def chapters(codes: object) -> set[str]:
+                return {str(c)[:2] for c in (codes or [])}  # type: ignore[attr-defined]
+
+            def headings(codes: object) -> set[str]:
+                return {str(c)[:4] for c in (codes or []) if len(str(c)) >= 4}  # type: ignore[attr-defined]
+
+            self._hs_cache = (
+                [chapters(c) for c in firms],
+                [headings(c) for c in firms],
+                [chapters(c) for c in buyers],
+                [headings(c) for c in buyers],
+            )
+        return self._hs_cache
+
+    def hs_levels_for_exporter(self, row: int) -> npt.NDArray[np.float64]:
+        """Shared HS level of one firm with every importer: 2 heading, 1 chapter, 0 none."""
+        e_ch, e_hd, b_ch, b_hd = self._hs_sets()
+        return np.asarray(
+            [
+                2.0 if e_hd[row] & h else 1.0 if e_ch[row] & c else 0.0
+                for c, h in zip(b_ch, b_hd, strict=True)
+            ]
+        )
+
+    def hs_levels_for_buyer(self, col: int) -> npt.NDArray[np.float64]:
+        e_ch, e_hd, b_ch, b_hd = self._hs_sets()
+        return np.asarray(
+            [
+                2.0 if b_hd[col] & h else 1.0 if b_ch[col] & c else 0.0
+                for c, h in zip(e_ch, e_hd, strict=True)
+            ]
+        )
+
+    @property
+    def buyer_responsiveness_z(self) -> npt.NDArray[np.float64]:
+        values = pd.to_numeric(
+            self.context.buyers.reindex(self.buyer_ids)["b_responsiveness"], errors="coerce"
+        ).to_numpy(dtype=float)
+        mean = float(np.nanmean(values)) if np.isfinite(values).any() else 0.0
+        filled = np.where(np.isnan(values), mean, values)
+        spread = float(filled.std()) or 1.0
+        out: npt.NDArray[np.float64] = (filled - mean) / spread
+        return out
+
+    def pair_similarity(
+        self, exporters: npt.NDArray[np.int64], buyers: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float64]:
+        out: npt.NDArray[np.float64] = self.similarity[
+            self.exporter_row(exporters), self.buyer_row(buyers)
+        ].astype(np.float64)
+        return out
+
+
+def _best_per_exporter(
+    product_vectors: FloatMatrix, product_exporters: npt.NDArray[np.int64], queries: FloatMatrix
+) -> tuple[npt.NDArray[np.int64], FloatMatrix]:
+    order = np.argsort(product_exporters, kind="stable")
+    sorted_exporters = product_exporters[order]
+    exporters, starts = np.unique(sorted_exporters, return_index=True)
+    out = np.empty((len(exporters), len(queries)), np.float32)
+    for lo in range(0, len(queries), 2048):
+        block = product_vectors[order] @ queries[lo : lo + 2048].T
+        out[:, lo : lo + 2048] = np.maximum.reduceat(block, starts, axis=0)
+    return exporters.astype(np.int64), out
+
+
+def load_corpus(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    encoder: Encoder,
+    *,
+    cache_root: Path | None = None,
+) -> Corpus:
+    """Load and embed; ``cache_root`` lets a throwaway evaluation store share embeddings."""
+    with session_scope(sessions) as session:
+        products = PRODUCTS.load(session)
+        buyers = BUYERS.load(session)
+        events = repository.events_frame(session)
+    log.info(
+        "corpus: %d products, %d importers, %d events", len(products), len(buyers), len(events)
+    )
+    root = cache_root or settings.cache_dir
+    documents = EmbeddingCache(root, encoder.name, encoder.dim)
+    queries = EmbeddingCache(root / "queries", encoder.name, encoder.dim)
+    product_vectors = documents.get_or_encode(PRODUCTS.text(products), encoder.encode_documents)
+    buyer_vectors = queries.get_or_encode(BUYERS.text(buyers), encoder.encode_queries)
+    exporter_ids, similarity = _best_per_exporter(
+        product_vectors, products["exporter_id"].to_numpy(dtype=np.int64), buyer_vectors
+    )
+    context = make_context(products, buyers, events, settings.market_scores_path)
+    timeline = context.timeline
+    positions = price_positions(products)
+    positions.index = products["product_id"].to_numpy()
+    return Corpus(
+        products=products,
+        buyers=buyers,
+        events=events,
+        context=context,
+        timeline=timeline,
+        exporter_ids=exporter_ids,
+        buyer_ids=buyers["id"].to_numpy(dtype=np.int64),
+        similarity=similarity,
+        product_positions=positions,
+    )

@@ -1,0 +1,207 @@
+"""Learning-to-rank datasets from funnel events, split by time and grouped by query.
+
+Two directions share one construction:
+
+- ``importer_fit``: the query is a Korean firm, the candidates importers (the staff's shortlist);
+- ``supplier_fit``: the query is an importer, the candidates Korean firms (BuyKorea's
+  direction).
+
+A query's group holds the pairs the centers actually worked in the window (graded by how far
+each got, ``FunnelStage`` relevance 0-5) plus candidates retrieval would have offered but
+nobody contacted (relevance 0). Training samples a few of the latter; tests keep the whole
+retrieved pool, so a ranker is judged on the list a user would see.
+
+Time: pairs are split by their start. Trees learn from the oldest pairs, the probability is
+calibrated on the next slice, and the test is the newest slice, all labels as known at the
+cutoff for learning and at the end of the data for the test. Pairs younger than
+``maturity_days`` at the moment their labels are read are left out, because a funnel takes
+months to run and an unfinished pair is not a failure. Features are point in time: as of the
+query's first pair in the window, nothing later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from matcher.features import pairs as pair_frames
+from matcher.features import registry
+from matcher.learning.corpus import Corpus
+
+Direction = Literal["importer_fit", "supplier_fit"]
+DIRECTIONS: tuple[Direction, ...] = ("importer_fit", "supplier_fit")
+IntArray = npt.NDArray[np.int64]
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """Start-time boundaries (seconds): [.., train_end) trees, [train_end, calibration_end)
+    calibration, [cutoff, test_end) test. Labels for learning are read at ``cutoff``."""
+
+    train_end: int
+    calibration_end: int
+    cutoff: int
+    test_end: int
+    data_end: int
+
+    @classmethod
+    def by_share(
+        cls,
+        starts: IntArray,
+        data_end: int,
+        *,
+        maturity_days: int,
+        test_share: float = 0.2,
+        calibration_share: float = 0.2,
+    ) -> TimeSplit:
+        maturity = maturity_days * DAY
+        mature = np.sort(starts[starts < data_end - maturity])
+        if len(mature) < 50:
+            raise ValueError(
+                f"only {len(mature)} pairs are older than {maturity_days} days: too few events "
+                "to learn from"
+            )
+        cutoff = int(np.quantile(mature, 1.0 - test_share))
+        train_end = int(np.quantile(mature, 1.0 - test_share - calibration_share))
+        calibration_end = max(train_end, cutoff - maturity)
+        return cls(train_end, calibration_end, cutoff, data_end - maturity, data_end)
+
+
+@dataclass
+class GroupedSet:
+    """Rows grouped by query (contiguous), with features, labels and bookkeeping."""
+
+    rows: pd.DataFrame  # query, exporter_id, buyer_id, at, label, contacted, similarity
+    features: pd.DataFrame
+    direction: Direction
+
+    @property
+    def labels(self) -> IntArray:
+        return self.rows["label"].to_numpy(dtype=np.int64)
+
+    @property
+    def groups(self) -> IntArray:
+        sizes = self.rows.groupby("query", sort=False).size().to_numpy()
+        return np.asarray(sizes, dtype=np.int64)
+
+    def subset(self, mask: npt.NDArray[np.bool_]) -> GroupedSet:
+        return GroupedSet(
+            self.rows[mask].reset_index(drop=True),
+            self.features[mask].reset_index(drop=True),
+            self.direction,
+        )
+
+
+def _sides(direction: Direction) -> tuple[str, str]:
+    """(query column, candidate column)."""
+    return (
+        ("exporter_id", "buyer_id") if direction == "importer_fit" else ("buyer_id", "exporter_id")
+    )
+
+
+def candidate_pool(corpus: Corpus, direction: Direction, query: int, k: int) -> IntArray:
+    """The ``k`` candidates the first stage offers a query.
+
+    First-stage score: the standardised similarity (the best of the firm's products against
+    the importer's interests), plus the HS level the two share (heading 2, chapter 1, as the
+    HS postings of the index find them), plus, for importers, standardised recorded
+    responsiveness (an importer that never answers is a poor candidate whatever it buys).
+    """
+    if direction == "importer_fit":
+        row = corpus.exporter_row(np.asarray([query]))[0]
+        sims = corpus.similarity[row].astype(np.float64)
+        ids = corpus.buyer_ids
+        levels = corpus.hs_levels_for_exporter(row)
+        extra = corpus.buyer_responsiveness_z
+    else:
+        col = corpus.buyer_row(np.asarray([query]))[0]
+        sims = corpus.similarity[:, col].astype(np.float64)
+        ids = corpus.exporter_ids
+        levels = corpus.hs_levels_for_buyer(col)
+        extra = np.zeros(len(ids))
+    spread = float(sims.std()) or 1.0
+    score = (sims - float(sims.mean())) / spread + levels + extra
+    k = min(k, len(ids))
+    top = np.argpartition(-score, k - 1)[:k]
+    top = top[np.argsort(-score[top], kind="stable")]
+    out: IntArray = np.asarray(ids[top], dtype=np.int64)
+    return out
+
+
+def build_set(
+    corpus: Corpus,
+    direction: Direction,
+    window: tuple[int, int],
+    label_at: int,
+    *,
+    candidates: int = 200,
+    negatives: int | None = None,
+    seed: int = 0,
+) -> GroupedSet:
+    """Queries with a pair started in ``window``; ``negatives`` None keeps the whole pool."""
+    t = corpus.timeline
+    q_col, c_col = _sides(direction)
+    in_window = (t.start >= window[0]) & (t.start < window[1])
+    known_e = np.isin(t.exporter, corpus.exporter_ids) & np.isin(t.buyer, corpus.buyer_ids)
+    mask = in_window & known_e
+    worked = pd.DataFrame(
+        {
+            "exporter_id": t.exporter[mask],
+            "buyer_id": t.buyer[mask],
+            "start": t.start[mask],
+            "label": t.grade_as_of(label_at)[mask],
+        }
+    )
+    rng = np.random.default_rng(seed)
+    parts: list[pd.DataFrame] = []
+    for _, group in worked.groupby(q_col, sort=True):
+        query = int(group[q_col].to_numpy(dtype=np.int64)[0])
+        at = int(group["start"].min())
+        pool = candidate_pool(corpus, direction, query, candidates)
+        pool = pool[~np.isin(pool, group[c_col].to_numpy())]
+        if negatives is not None and len(pool) > negatives:
+            pool = rng.choice(pool, negatives, replace=False)
+        others = pd.DataFrame({c_col: pool, q_col: query, "label": 0, "contacted": False})
+        mine = group[[c_col, q_col, "label"]].assign(contacted=True)
+        both = pd.concat([mine, others], ignore_index=True)
+        both["query"] = query
+        both["at"] = at
+        parts.append(both)
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["exporter_id", "buyer_id", "label", "contacted", "query", "at"])
+    )
+    rows = rows.astype({"exporter_id": np.int64, "buyer_id": np.int64, "label": np.int64})
+    rows["similarity"] = corpus.pair_similarity(
+        rows["exporter_id"].to_numpy(), rows["buyer_id"].to_numpy()
+    )
+    frame = pair_frames.build(
+        corpus.context,
+        rows["exporter_id"].to_numpy(),
+        rows["buyer_id"].to_numpy(),
+        rows["at"].to_numpy(dtype=np.int64),
+        similarity=rows["similarity"].to_numpy(),
+        groups=rows["query"].to_numpy(dtype=np.int64),
+    )
+    features = registry.compute(frame, tuple(registry.FEATURES))
+    return GroupedSet(rows, features.reset_index(drop=True), direction)
+
+
+def candidate_recall(
+    corpus: Corpus, test: GroupedSet, k: int = 200, min_label: int = 1
+) -> tuple[float, int]:
+    """Share of the test window's positive pairs that retrieval's top ``k`` kept."""
+    q_col, c_col = _sides(test.direction)
+    positives = test.rows[(test.rows["contacted"]) & (test.rows["label"] >= min_label)]
+    kept = 0
+    for _, group in positives.groupby(q_col):
+        query = int(group[q_col].to_numpy(dtype=np.int64)[0])
+        pool = set(candidate_pool(corpus, test.direction, query, k).tolist())
+        kept += int(group[c_col].isin(pool).sum())
+    return (kept / len(positives) if len(positives) else float("nan")), len(positives)

@@ -1,0 +1,233 @@
+"""Importer fit: a center's shortlist of importers for one Korean firm.
+
+encode the firm's products as queries -> search the buyers collection (restricted to the
+center's importers) -> keep each importer's best similarity -> pair frame (firm profile x
+importer profiles, history as of now) -> exclusions (blocked, opted out, strict certificates,
+the monthly exposure cap) -> rank -> diversify -> explain.
+
+Staff screen about 500 importers to get about 50 meetings; the shortlist has to be fast,
+ranked and explained, and every importer left out has to say why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.embedding.encoders import Encoder
+from matcher.embedding.texts import product_document
+from matcher.errors import InputValidationError
+from matcher.features import pairs as pair_frames
+from matcher.features.history import seconds
+from matcher.features.pairs import PairContext
+from matcher.index.filters import Where
+from matcher.index.manager import IndexManager
+from matcher.ranking.constraints import Exclusion
+from matcher.ranking.pipeline import RankingPipeline, Reason
+from matcher.storage import repository
+from matcher.storage.database import session_scope
+
+
+@dataclass(frozen=True)
+class ShortlistRequest:
+    exporter_id: int  # internal id
+    center: str | None = None  # the center whose importers to shortlist (None: all)
+    top_k: int = 20
+
+
+@dataclass(frozen=True)
+class ImporterMatch:
+    rank: int
+    score: float
+    buyer: dict[str, Any]
+    reasons: tuple[Reason, ...]
+    features: dict[str, float | None]
+    contributions: dict[str, float]
+    exporter_side: float
+    buyer_side: float
+    probability: float | None
+
+
+@dataclass(frozen=True)
+class ShortlistResult:
+    results: tuple[ImporterMatch, ...]
+    excluded: tuple[Exclusion, ...]
+    ranker: str
+    candidates: int
+    timings_ms: dict[str, float]
+    external_ids: dict[int, str]  # importer internal -> external, results and exclusions
+
+
+_BUYER_FIELDS = (
+    "external_id",
+    "name",
+    "country",
+    "city",
+    "buyer_type",
+    "price_positioning",
+    "center",
+    "hs_codes",
+    "languages",
+)
+
+
+def month_start(now: dt.datetime) -> dt.datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class ShortlistService:
+    def __init__(
+        self,
+        encoder: Encoder,
+        indexes: IndexManager,
+        pipeline: RankingPipeline,
+        context: Callable[[], PairContext],
+        sessions: sessionmaker[Session],
+        *,
+        candidates: int = 200,
+    ) -> None:
+        self.encoder = encoder
+        self.indexes = indexes
+        self.pipeline = pipeline
+        self.context = context
+        self.sessions = sessions
+        self.candidates = candidates
+
+    def _first_stage(
+        self, best: dict[int, float], codes: list[str], context: PairContext
+    ) -> list[int]:
+        ids = list(best)
+        if len(ids) <= self.candidates:
+            return sorted(ids, key=lambda i: -best[i])
+        profiles = context.buyers.reindex(ids)
+        chapters = {c[:2] for c in codes}
+        levels = np.asarray(
+            [
+                2.0
+                if any(str(p)[:4] in codes for p in (hs or []) if len(str(p)) >= 4)
+                else 1.0
+                if any(str(p)[:2] in chapters for p in (hs or []))
+                else 0.0
+                for hs in profiles["b_hs"]
+            ]
+        )
+        score = _first_stage_score(
+            np.asarray([best[i] for i in ids]),
+            levels,
+            pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(dtype=float),
+        )
+        order = np.argsort(-score, kind="stable")[: self.candidates]
+        return [ids[i] for i in order]
+
+    def shortlist(
+        self, request: ShortlistRequest, now: dt.datetime | None = None
+    ) -> ShortlistResult:
+        now = now or dt.datetime.now(dt.UTC)
+        t0 = time.perf_counter()
+        with session_scope(self.sessions) as session:
+            documents = repository.product_documents_of(session, request.exporter_id)
+            blocked = repository.blocked_pairs(session, request.exporter_id)
+        if not documents:
+            raise InputValidationError(
+                "exporter_id", "this firm has no products to find importers for"
+            )
+        queries = self.encoder.encode_queries([product_document(n, d, h) for n, d, h in documents])
+        t1 = time.perf_counter()
+        buyers = self.indexes.get("buyers")
+        center = {"center": [request.center]} if request.center else {}
+        codes = sorted({str(h)[:4] for _, _, h in documents if h})
+        best: dict[int, float] = {}
+        # Two first-stage searches: by meaning, and among importers whose HS interests share
+        # a heading with the firm's products (so a terse or foreign-language profile with the
+        # right codes is not lost).
+        searches = [Where(values=center) if center else None]
+        if codes:
+            searches.append(Where(values={**center, "hs": codes}))
+        for where in searches:
+            found = buyers.search(queries, self.candidates, where)
+            for ids, scores in zip(found.ids, found.scores, strict=True):
+                for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
+                    if i >= 0 and s > best.get(i, -math.inf):
+                        best[i] = s
+        context = self.context()
+        ranked_ids = self._first_stage(best, codes, context)
+        t2 = time.perf_counter()
+        at = int(seconds([now])[0])
+        pairs = pair_frames.build_columns(
+            context,
+            np.full(len(ranked_ids), request.exporter_id, np.int64),
+            np.asarray(ranked_ids, np.int64),
+            at,
+            similarity=np.asarray([best[i] for i in ranked_ids]),
+            query={"q_center": request.center} if request.center else None,
+        )
+        exposure = None
+        if context.history is not None:
+            since = int(seconds([month_start(now)])[0])
+            exposure = context.history.recent_exposure(ranked_ids, since, at + 1)
+        outcome = self.pipeline.rank(
+            pairs, request.top_k, candidate="buyer", blocked=blocked, exposure=exposure
+        )
+        rows = buyers.rows(np.asarray([r.buyer_id for r in outcome.ranked], np.int64))
+        named = buyers.rows(np.asarray(ranked_ids, np.int64))
+        external = {int(i): str(x) for i, x in zip(named.index, named["external_id"], strict=True)}
+        out = []
+        for position, r in enumerate(outcome.ranked):
+            row = rows.loc[r.buyer_id] if r.buyer_id in rows.index else pd.Series(dtype=object)
+            out.append(
+                ImporterMatch(
+                    rank=position + 1,
+                    score=round(r.score, 4),
+                    buyer={k: _plain(row.get(k)) for k in _BUYER_FIELDS},
+                    reasons=r.reasons,
+                    features=r.features,
+                    contributions=r.contributions,
+                    exporter_side=round(r.exporter_side, 4),
+                    buyer_side=round(r.buyer_side, 4),
+                    probability=None if r.probability is None else round(r.probability, 4),
+                )
+            )
+        t3 = time.perf_counter()
+        return ShortlistResult(
+            results=tuple(out),
+            excluded=outcome.excluded,
+            ranker=self.pipeline.ranker.name,
+            candidates=len(ranked_ids),
+            external_ids=external,
+            timings_ms={
+                "encode": (t1 - t0) * 1000,
+                "retrieve": (t2 - t1) * 1000,
+                "rank": (t3 - t2) * 1000,
+            },
+        )
+
+
+def _first_stage_score(
+    similarity: np.ndarray, levels: np.ndarray, responsiveness: np.ndarray
+) -> np.ndarray:
+    """Standardised similarity + shared HS level (heading 2, chapter 1) + standardised
+    responsiveness: the same first stage the offline evaluation measures recall@200 for."""
+    z = (similarity - similarity.mean()) / (similarity.std() or 1.0)
+    known = np.isfinite(responsiveness)
+    r = np.where(known, responsiveness, np.nanmean(responsiveness) if known.any() else 0.0)
+    rz = (r - r.mean()) / (r.std() or 1.0)
+    out: np.ndarray = z + levels + rz
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value

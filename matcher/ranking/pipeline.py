@@ -1,0 +1,166 @@
+"""From a pair frame to a ranked, explained, constrained list: the one ranking path that the
+supplier search, the staff shortlist and the nightly batch share.
+
+features -> exclusions (with reasons) -> score -> one row per candidate -> MMR diversity ->
+contributions, side scores, probability and reasons for the picks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from matcher.features import registry
+from matcher.ranking.base import Ranker
+from matcher.ranking.constraints import Exclusion, hard_exclusions
+from matcher.ranking.diversity import mmr, profile_similarity
+from matcher.ranking.reciprocity import side_scores
+
+Candidate = Literal["exporter", "buyer"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    value: float
+    contribution: float
+    positive: bool
+    en: str
+    ko: str
+
+
+@dataclass(frozen=True)
+class Ranked:
+    row: int  # position in the pair frame
+    exporter_id: int
+    buyer_id: int | None
+    score: float
+    exporter_side: float
+    buyer_side: float
+    probability: float | None
+    features: dict[str, float | None]
+    contributions: dict[str, float]
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class RankOutcome:
+    ranked: tuple[Ranked, ...]
+    excluded: tuple[Exclusion, ...]
+    ranker: str
+    considered: int
+
+
+@dataclass
+class RankingPipeline:
+    ranker: Ranker
+    diversity: float = 0.8  # MMR lambda: 1 = no diversification
+    pool: int = 3  # MMR looks at the best pool x top_k candidates
+    reasons: int = 3  # reasons per result (at least two where two features apply)
+    exposure_cap: int | None = None
+    hidden: frozenset[str] = frozenset()  # features never shown as reasons (private data)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def rank(
+        self,
+        pairs: pd.DataFrame | registry.Columns,
+        top_k: int,
+        *,
+        candidate: Candidate,
+        blocked: Set[tuple[int, int]] = frozenset(),
+        exposure: Mapping[int, Set[int]] | None = None,
+    ) -> RankOutcome:
+        """Rank ``pairs``; ``candidate`` says which side is being chosen (one result each)."""
+        if len(pairs) == 0:
+            return RankOutcome((), (), self.ranker.name, 0)
+        cols = pairs if isinstance(pairs, registry.Columns) else registry.Columns(pairs)
+        keep, excluded = hard_exclusions(
+            cols, blocked=blocked, exposure=exposure, exposure_cap=self.exposure_cap
+        )
+        kept_rows = np.flatnonzero(keep)
+        if len(kept_rows) == 0:
+            return RankOutcome((), tuple(excluded), self.ranker.name, len(pairs))
+        every = registry.compute(cols, self.ranker.feature_names)  # type: ignore[arg-type]
+        features = every.iloc[kept_rows]
+        scores = self.ranker.score(features)
+        key = "exporter_id" if candidate == "exporter" else "buyer_id"
+        keys = cols.numbers(key)[kept_rows]
+        order = np.lexsort((keys, -scores))
+        _, first = np.unique(keys[order], return_index=True)
+        best = order[np.sort(first)]  # each candidate's best row, in score order
+        pool = best[: max(top_k * self.pool, top_k)]
+        if self.diversity < 1.0 and len(pool) > 1:
+            similarity = self._similarity(cols, kept_rows[pool], candidate)
+            picks = pool[mmr(scores[pool], similarity, top_k, self.diversity)]
+        else:
+            picks = pool[:top_k]
+        chosen = features.iloc[picks]
+        contributions = self.ranker.contributions(chosen)
+        sides = side_scores(contributions)
+        probability = self.ranker.probability(chosen)
+        names = [str(n) for n in chosen.columns]
+        value_matrix = chosen.to_numpy(dtype=float)
+        part_matrix = contributions[names].to_numpy(dtype=float)
+        side_matrix = sides[["exporter_side", "buyer_side"]].to_numpy(dtype=float)
+        e_ids = cols.numbers("exporter_id")
+        b_ids = cols.numbers("buyer_id")
+        out = []
+        for j in range(len(picks)):
+            at = int(kept_rows[picks[j]])
+            values = dict(zip(names, value_matrix[j].tolist(), strict=True))
+            parts = dict(zip(names, part_matrix[j].tolist(), strict=True))
+            b = int(b_ids[at])
+            out.append(
+                Ranked(
+                    row=at,
+                    exporter_id=int(e_ids[at]),
+                    buyer_id=b if b >= 0 else None,
+                    score=float(scores[picks[j]]),
+                    exporter_side=float(side_matrix[j, 0]),
+                    buyer_side=float(side_matrix[j, 1]),
+                    probability=None if probability is None else float(probability[j]),
+                    features={n: None if math.isnan(v) else round(v, 4) for n, v in values.items()},
+                    contributions={n: round(v, 4) for n, v in parts.items()},
+                    reasons=self._reasons(registry.RowView(cols, at), values, parts),
+                )
+            )
+        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs))
+
+    def _similarity(
+        self, cols: registry.Columns, rows: np.ndarray, candidate: Candidate
+    ) -> np.ndarray:
+        if candidate == "buyer":
+            a, b, codes = "b_type", "b_country", "b_hs"
+        else:
+            a, b, codes = "e_industry", "e_stage", "e_hs"
+        first, second = cols.objects(a)[rows], cols.objects(b)[rows]
+        kinds = [f"{x}|{y}" for x, y in zip(first, second, strict=True)]
+        headings = [frozenset(str(c)[:4] for c in (cs or [])) for cs in cols.objects(codes)[rows]]
+        return profile_similarity(kinds, headings)
+
+    def _reasons(
+        self, row: registry.RowView, values: dict[str, float], parts: dict[str, float]
+    ) -> tuple[Reason, ...]:
+        applicable = [n for n, v in values.items() if not math.isnan(v) and n not in self.hidden]
+        applicable.sort(key=lambda n: -abs(parts[n]))
+        out = []
+        for name in applicable[: max(self.reasons, 2)]:
+            value, contribution = values[name], parts[name]
+            text = registry.explain(name, row, value, contribution)
+            if text is not None:
+                out.append(
+                    Reason(
+                        name,
+                        round(value, 4),
+                        round(contribution, 4),
+                        contribution >= 0,
+                        text.en,
+                        text.ko,
+                    )
+                )
+        return tuple(out)
