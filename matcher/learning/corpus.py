@@ -92,13 +92,12 @@ class Corpus:
 
     @property
     def buyer_responsiveness_z(self) -> npt.NDArray[np.float64]:
+        from matcher.matching.shortlist import responsiveness_z
+
         values = pd.to_numeric(
             self.context.buyers.reindex(self.buyer_ids)["b_responsiveness"], errors="coerce"
         ).to_numpy(dtype=float)
-        mean = float(np.nanmean(values)) if np.isfinite(values).any() else 0.0
-        filled = np.where(np.isnan(values), mean, values)
-        spread = float(filled.std()) or 1.0
-        out: npt.NDArray[np.float64] = (filled - mean) / spread
+        out: npt.NDArray[np.float64] = responsiveness_z(values)
         return out
 
     def pair_similarity(

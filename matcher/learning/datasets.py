@@ -31,6 +31,7 @@ import pandas as pd
 from matcher.features import pairs as pair_frames
 from matcher.features import registry
 from matcher.learning.corpus import Corpus
+from matcher.matching.shortlist import first_stage_score
 
 Direction = Literal["importer_fit", "supplier_fit"]
 DIRECTIONS: tuple[Direction, ...] = ("importer_fit", "supplier_fit")
@@ -124,8 +125,7 @@ def candidate_pool(corpus: Corpus, direction: Direction, query: int, k: int) -> 
         ids = corpus.exporter_ids
         levels = corpus.hs_levels_for_buyer(col)
         extra = np.zeros(len(ids))
-    spread = float(sims.std()) or 1.0
-    score = (sims - float(sims.mean())) / spread + levels + extra
+    score = first_stage_score(sims, levels, extra)
     k = min(k, len(ids))
     top = np.argpartition(-score, k - 1)[:k]
     top = top[np.argsort(-score[top], kind="stable")]

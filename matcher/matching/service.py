@@ -124,7 +124,8 @@ _PRODUCT_FIELDS = {
 }
 
 
-def _clean(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value from a frame as JSON-ready Python (NaN -> None, numpy -> builtins)."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, np.generic):
@@ -266,8 +267,8 @@ class MatchService:
                         reason_ko=reason.ko if reason else None,
                     )
                 )
-            supplier = {out_k: _clean(row[k]) for k, out_k in _SUPPLIER_FIELDS.items()}
-            product = {out_k: _clean(row[k]) for k, out_k in _PRODUCT_FIELDS.items()}
+            supplier = {out_k: plain_value(row[k]) for k, out_k in _SUPPLIER_FIELDS.items()}
+            product = {out_k: plain_value(row[k]) for k, out_k in _PRODUCT_FIELDS.items()}
             product["hs_description"] = hscodes.describe(product["hs_code"] or "")
             out.append(
                 SupplierMatch(

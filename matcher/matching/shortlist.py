@@ -30,6 +30,7 @@ from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
+from matcher.matching.service import plain_value
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage import repository
@@ -119,10 +120,12 @@ class ShortlistService:
                 for hs in profiles["b_hs"]
             ]
         )
-        score = _first_stage_score(
+        score = first_stage_score(
             np.asarray([best[i] for i in ids]),
             levels,
-            pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(dtype=float),
+            responsiveness_z(
+                pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(dtype=float)
+            ),
         )
         order = np.argsort(-score, kind="stable")[: self.candidates]
         return [ids[i] for i in order]
@@ -186,7 +189,7 @@ class ShortlistService:
                 ImporterMatch(
                     rank=position + 1,
                     score=round(r.score, 4),
-                    buyer={k: _plain(row.get(k)) for k in _BUYER_FIELDS},
+                    buyer={k: plain_value(row.get(k)) for k in _BUYER_FIELDS},
                     reasons=r.reasons,
                     features=r.features,
                     contributions=r.contributions,
@@ -210,24 +213,19 @@ class ShortlistService:
         )
 
 
-def _first_stage_score(
-    similarity: np.ndarray, levels: np.ndarray, responsiveness: np.ndarray
+def first_stage_score(
+    similarity: np.ndarray, levels: np.ndarray, responsiveness_z: np.ndarray
 ) -> np.ndarray:
     """Standardised similarity + shared HS level (heading 2, chapter 1) + standardised
-    responsiveness: the same first stage the offline evaluation measures recall@200 for."""
+    responsiveness: one first stage for the live shortlist and the offline recall@200."""
     z = (similarity - similarity.mean()) / (similarity.std() or 1.0)
-    known = np.isfinite(responsiveness)
-    r = np.where(known, responsiveness, np.nanmean(responsiveness) if known.any() else 0.0)
-    rz = (r - r.mean()) / (r.std() or 1.0)
-    out: np.ndarray = z + levels + rz
+    out: np.ndarray = z + levels + responsiveness_z
     return out
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def responsiveness_z(values: np.ndarray) -> np.ndarray:
+    """Standardised responsiveness, unknown values at the mean."""
+    known = np.isfinite(values)
+    r = np.where(known, values, np.nanmean(values) if known.any() else 0.0)
+    out: np.ndarray = (r - r.mean()) / (r.std() or 1.0)
+    return out
