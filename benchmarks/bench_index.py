@@ -65,7 +65,7 @@ def _meta(n: int, rng: np.random.Generator) -> pd.DataFrame:
 def run_sizes(sizes: list[int], n_queries: int, kinds: list[str]) -> None:
     rng = np.random.default_rng(3)
     for n in sizes:
-        x, all_q = dataset(n, n_queries + 300)
+        x, all_q = dataset(n, n_queries + 500)
         q, calibration = all_q[:n_queries], all_q[n_queries:]  # disjoint query samples
         ids = np.arange(n, dtype=np.int64)
         meta = _meta(n, rng)
@@ -164,6 +164,8 @@ def _spec_note(col: VectorCollection) -> str:
     spec = col.state.spec
     if spec.kind.value == "hnsw":
         return f"M={spec.hnsw_m} ef={spec.ef_search}"
+    if spec.kind.value == "ivf_pq_refine":
+        return f"nlist={spec.nlist} nprobe={spec.nprobe} k_factor={spec.k_factor}"
     if spec.kind.value.startswith("ivf"):
         return f"nlist={spec.nlist} nprobe={spec.nprobe}"
     return ""

@@ -285,7 +285,9 @@ class VectorCollection:
         kk = max(1, min(k, st.base.ntotal))
         with _thread_lock:
             faiss.omp_set_num_threads(max(1, threads))
-            scores, labels = st.base.search(q, kk, params=search_params(st.spec, selector, widen))
+            scores, labels = st.base.search(
+                q, kk, params=search_params(st.spec, selector, widen, kk)
+            )
         if live is not None and (labels < 0).any() and len(live) >= kk:
             # The widened index search still came up short: finish exactly, in chunks.
             short = np.flatnonzero((labels < 0).any(axis=1))
