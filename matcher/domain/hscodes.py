@@ -129,6 +129,25 @@ def agreement_level(a: str, b: str) -> int:
     return level
 
 
+PrefixSets = tuple[frozenset[str], ...]
+
+
+@lru_cache(maxsize=131_072)
+def prefix_sets(codes: tuple[str, ...]) -> PrefixSets:
+    """The codes' distinct prefixes at each HS level (chapter, heading, subheading)."""
+    return tuple(frozenset(c[:depth] for c in codes if len(c) >= depth) for depth in _VALID_LENGTHS)
+
+
+def deepest_agreement(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """``max(agreement_level(x, y))`` over every x in ``a`` and y in ``b``, by set
+    intersection per level (ranking scores this for every candidate pair)."""
+    sa, sb = prefix_sets(a), prefix_sets(b)
+    for level in range(len(_VALID_LENGTHS), 0, -1):
+        if not sa[level - 1].isdisjoint(sb[level - 1]):
+            return level
+    return 0
+
+
 def best_agreement(wanted: Iterable[str], offered: str) -> tuple[int, str | None]:
     """The deepest agreement between any wanted code and an offered code, and which one."""
     best, best_code = 0, None

@@ -96,10 +96,16 @@ class MarketPrior:
         at: np.ndarray,
     ) -> np.ndarray:
         """The prior for each (firm codes, importer country, firm stage, time)."""
-        out = np.asarray(
-            [self.kotra_score(h, c, s) for h, c, s in zip(hs, countries, stages, strict=True)],
-            dtype=float,
-        )
+        # A live frame repeats one firm's code list (the same object) on every row: score
+        # each distinct (codes, country, stage) once.
+        seen: dict[tuple[int, str | None, str | None], float] = {}
+        scores: list[float] = []
+        for h, c, s in zip(hs, countries, stages, strict=True):
+            key = (id(h), c, s)
+            if key not in seen:
+                seen[key] = self.kotra_score(h, c, s)
+            scores.append(seen[key])
+        out = np.asarray(scores, dtype=float)
         if self._counter is None:
             return out
         at = np.broadcast_to(np.asarray(at, np.int64), out.shape)

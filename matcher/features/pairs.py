@@ -25,6 +25,21 @@ from matcher.features.profiles import (
 )
 from matcher.features.registry import Columns
 
+# Columns holding lists of codes: kept as ``list[str]`` (never None) in every pair frame, so
+# features read them without converting (``registry._items``).
+LIST_COLUMNS = ("e_hs", "e_certs", "e_languages", "b_hs", "b_required", "b_languages")
+
+
+def as_str_list(value: object) -> list[str]:
+    """A list-column cell as ``list[str]``: None/NaN -> [], any iterable -> strings."""
+    if type(value) is list and all(type(v) is str for v in value):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]  # type: ignore[attr-defined]
+
 
 @dataclass
 class PairContext:
@@ -46,9 +61,18 @@ class PairContext:
             # A trailing None row answers ids the profiles do not know.
             arrays = {}
             for c in names:
+                if frame[c].dtype.kind in "fi":  # numbers stay numbers (no per-query parse)
+                    numbers = np.full(len(frame) + 1, np.nan)
+                    numbers[:-1] = frame[c].to_numpy(dtype=float, na_value=np.nan)
+                    arrays[c] = numbers
+                    continue
                 column = np.empty(len(frame) + 1, dtype=object)
-                column[:-1] = frame[c].to_numpy(dtype=object)
-                column[-1] = None
+                if c in LIST_COLUMNS:
+                    column[:-1] = [as_str_list(v) for v in frame[c].to_numpy(dtype=object)]
+                    column[-1] = []
+                else:
+                    column[:-1] = frame[c].to_numpy(dtype=object)
+                    column[-1] = None
                 arrays[c] = column
             cache[which] = (pd.Index(frame.index), arrays)
         out: tuple[pd.Index, dict[str, np.ndarray]] = cache[which]
@@ -140,19 +164,22 @@ def build_columns(
     n = len(e)
     data: dict[str, object] = context.exporter_columns(e)
     known = [x for x in buyer_ids if x is not None]
+    unnormalised: set[str] = set()  # list columns not from the (normalised) profiles
     if len(known) == n and n:
         b = np.asarray(buyer_ids, dtype=np.int64)
         data.update(context.buyer_columns(b))
     else:
         b = np.full(n, -1, np.int64)
         data.update({c: np.full(n, None, dtype=object) for c in BUYER_COLUMNS})
+        unnormalised.update(c for c in BUYER_COLUMNS if c in LIST_COLUMNS)
     for name, value in (query or {}).items():
         column = np.empty(n, dtype=object)
-        column[:] = [value] * n
+        column[:] = [as_str_list(value) if name in LIST_COLUMNS else value] * n
         data[name] = column
-    for name in ("e_hs", "e_certs", "e_languages", "b_hs", "b_required", "b_languages"):
+        unnormalised.discard(name)
+    for name in unnormalised:
         column = np.empty(n, dtype=object)
-        column[:] = [v if isinstance(v, list) else list(v or []) for v in data[name]]  # type: ignore[attr-defined]
+        column[:] = [as_str_list(v) for v in data[name]]  # type: ignore[attr-defined]
         data[name] = column
     data["exporter_id"] = e
     data["buyer_id"] = b

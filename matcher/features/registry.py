@@ -84,8 +84,17 @@ def compute(pairs: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
     if unknown:
         raise KeyError(f"unknown feature(s): {', '.join(unknown)}; known: {', '.join(FEATURES)}")
     view = pairs if isinstance(pairs, Columns) else Columns(pairs)
-    data = {name: FEATURES[name].compute(view) for name in names}  # type: ignore[arg-type]
+    data = {name: values(view, name) for name in names}
     return pd.DataFrame(data, index=pairs.index, dtype=float)
+
+
+def values(columns: Columns, name: str) -> FloatArray:
+    """One feature's values, computed once per ``Columns`` (the exclusions and the ranker
+    read some of the same features)."""
+    memo = columns.features
+    if name not in memo:
+        memo[name] = FEATURES[name].compute(columns)  # type: ignore[arg-type]
+    return memo[name]
 
 
 class Columns:
@@ -107,6 +116,7 @@ class Columns:
             self.index = pd.RangeIndex(self._n)
         self._objects: dict[str, np.ndarray] = {}
         self._numbers: dict[str, FloatArray] = {}
+        self.features: dict[str, FloatArray] = {}  # ``values`` memo
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, Any]) -> Columns:
@@ -145,6 +155,7 @@ class Columns:
         self._raw[name] = values
         self._objects.pop(name, None)
         self._numbers.pop(name, None)
+        self.features.clear()
         if name not in self.columns:
             self.columns.append(name)
 
@@ -207,8 +218,8 @@ def _num(pairs: pd.DataFrame, name: str) -> FloatArray:
 
 
 def _items(value: Any) -> list[str]:
-    if type(value) is list and all(type(v) is str for v in value):
-        return value  # the pair frame's own lists: no copy on the hot path
+    if type(value) is list:
+        return value  # pair frames hold list[str] (``pairs.LIST_COLUMNS``): no copy, no check
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     return [str(v) for v in value]
@@ -303,8 +314,8 @@ def _hs_agreement(p: pd.DataFrame) -> FloatArray:
     out = np.full(len(p), np.nan)
     for i, (offered, wanted) in enumerate(zip(_col(p, "e_hs"), _col(p, "b_hs"), strict=True)):
         o, w = _items(offered), _items(wanted)
-        if w and o:
-            out[i] = _best_pair(o, w)[0] / 3.0
+        if o and w:
+            out[i] = hscodes.deepest_agreement(tuple(o), tuple(w)) / 3.0
     return out
 
 

@@ -34,6 +34,10 @@ class Ranker(Protocol):
     def probability(self, features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
         """Calibrated P(the pair reaches a consultation), where the ranker can give one."""
 
+    def probability_of(self, scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+        """``probability`` from scores already computed by ``score`` (the ranking path
+        scores every candidate once and should not run the model again for its picks)."""
+
 
 def check_columns(features: pd.DataFrame, names: tuple[str, ...]) -> None:
     missing = [n for n in names if n not in features.columns]

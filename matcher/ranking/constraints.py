@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from matcher.features.registry import FEATURES, Columns
+from matcher.features.registry import Columns, values
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Exclusion:
 def _certs_missing(cols: Columns) -> npt.NDArray[np.bool_]:
     if "b_strict" not in cols.columns:
         return np.zeros(len(cols), bool)
-    coverage = FEATURES["certification_coverage"].compute(cols)  # type: ignore[arg-type]
+    coverage = values(cols, "certification_coverage")
     strict = np.asarray([v is True or v == 1 for v in cols.objects("b_strict")], dtype=bool)
     out: npt.NDArray[np.bool_] = strict & ~np.isnan(coverage) & (coverage < 1.0)
     return out

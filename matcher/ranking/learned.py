@@ -83,8 +83,11 @@ class LTRRanker:
             raise NotFittedError(f"{self.name} is not fitted; run `tradematch train` first")
 
     def _matrix(self, features: pd.DataFrame) -> FloatArray:
-        check_columns(features, self.feature_names)
-        out: FloatArray = features[list(self.feature_names)].to_numpy(dtype=np.float64)
+        names = list(self.feature_names)
+        if list(features.columns) != names:  # the ranking path already passes exactly these
+            check_columns(features, self.feature_names)
+            features = features[names]
+        out: FloatArray = features.to_numpy(dtype=np.float64)
         return out
 
     def raw(self, features: pd.DataFrame) -> FloatArray:
@@ -104,7 +107,14 @@ class LTRRanker:
         self._check_fitted()
         if self.calibrator_ is None:
             return None
-        out: FloatArray = np.asarray(self.calibrator_.predict(self.raw(features)), float)
+        return self.probability_of(self.score(features))
+
+    def probability_of(self, scores: FloatArray) -> FloatArray | None:
+        self._check_fitted()
+        if self.calibrator_ is None:
+            return None
+        raw = np.asarray(scores, float) + self.bias_
+        out: FloatArray = np.asarray(self.calibrator_.predict(raw), float)
         return out
 
     # -- training ---------------------------------------------------------------------------

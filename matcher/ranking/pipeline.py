@@ -102,7 +102,7 @@ class RankingPipeline:
         chosen = features.iloc[picks]
         contributions = self.ranker.contributions(chosen)
         sides = side_scores(contributions)
-        probability = self.ranker.probability(chosen)
+        probability = self.ranker.probability_of(scores[picks])
         names = [str(n) for n in chosen.columns]
         value_matrix = chosen.to_numpy(dtype=float)
         part_matrix = contributions[names].to_numpy(dtype=float)

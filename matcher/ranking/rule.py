@@ -89,3 +89,6 @@ class RuleRanker:
 
     def probability(self, features: pd.DataFrame) -> npt.NDArray[np.float64] | None:
         return None  # hand-set weights carry no probability; the learned ranker does
+
+    def probability_of(self, scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
+        return None

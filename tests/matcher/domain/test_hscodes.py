@@ -64,3 +64,15 @@ def test_normalize_never_crashes_on_arbitrary_text(raw: str) -> None:
     except ValueError:
         return
     assert len(code) in (2, 4, 6) and hscodes.is_known(code)
+
+
+_CODES = st.sampled_from(
+    ["84", "8481", "848180", "848110", "843280", "73", "7307", "730723", "33", "3304", "330499"]
+)
+
+
+@given(st.lists(_CODES, min_size=1, max_size=4), st.lists(_CODES, min_size=1, max_size=4))
+def test_deepest_agreement_is_the_best_pairwise_level(a: list[str], b: list[str]) -> None:
+    """The set-based shortcut the ranking path uses equals the pairwise definition."""
+    pairwise = max(hscodes.agreement_level(x, y) for x in a for y in b)
+    assert hscodes.deepest_agreement(tuple(a), tuple(b)) == pairwise

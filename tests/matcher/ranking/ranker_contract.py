@@ -76,6 +76,15 @@ class RankerContract:
             assert p.shape == (len(features),)
             assert ((p >= 0) & (p <= 1)).all()
 
+    def test_probability_of_scores_matches_probability(self) -> None:
+        ranker = self.make_ranker()
+        features = self._features(ranker, seed=6)
+        direct = ranker.probability(features)
+        via_scores = ranker.probability_of(ranker.score(features))
+        assert (direct is None) == (via_scores is None)
+        if direct is not None and via_scores is not None:
+            np.testing.assert_allclose(direct, via_scores)
+
     def test_contribution_signs_follow_the_features(self) -> None:
         """Raising one feature never lowers its own contribution (features are oriented so
         higher is better), which is what lets reasons be phrased by the contribution's sign."""
