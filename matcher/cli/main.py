@@ -504,9 +504,13 @@ def _print_ranking(run: object) -> None:
         console.print(table)
         console.print(
             f"candidate-stage recall@200: {report.candidate_recall_200:.3f} of "
-            f"{report.positives} pairs that progressed; "
+            f"{report.positives} pairs that progressed (median pool "
+            f"{report.median_pool:.0f}); "
             f"{report.candidate_recall_200_consultation:.3f} of {report.consultations} that "
-            f"reached a consultation; sizes {json.dumps(report.sizes)}"
+            f"reached a consultation; {report.candidate_recall_200_global:.3f} with one pool "
+            f"of every candidate (median {report.median_pool_global:.0f}); "
+            f"sizes {json.dumps(report.sizes)}; tree settings {report.tree_settings} "
+            f"(validation: {json.dumps(report.validation)})"
         )
         cal = report.calibration
         if cal:

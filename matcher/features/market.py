@@ -100,10 +100,10 @@ class MarketPrior:
         # each distinct (codes, country, stage) once.
         seen: dict[tuple[int, str | None, str | None], float] = {}
         scores: list[float] = []
-        for h, c, s in zip(hs, countries, stages, strict=True):
-            key = (id(h), c, s)
+        for codes, country, stage in zip(hs, countries, stages, strict=True):
+            key = (id(codes), country, stage)
             if key not in seen:
-                seen[key] = self.kotra_score(h, c, s)
+                seen[key] = self.kotra_score(codes, country, stage)
             scores.append(seen[key])
         out = np.asarray(scores, dtype=float)
         if self._counter is None:

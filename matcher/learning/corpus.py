@@ -91,6 +91,16 @@ class Corpus:
         )
 
     @property
+    def buyer_centers(self) -> npt.NDArray[np.object_]:
+        """Each importer's center code (None where no center covers it), in column order."""
+        if not hasattr(self, "_centers"):
+            raw = self.context.buyers.reindex(self.buyer_ids)["b_center"].to_numpy(dtype=object)
+            self._centers = np.asarray(
+                [v if isinstance(v, str) and v else None for v in raw], dtype=object
+            )
+        return self._centers
+
+    @property
     def buyer_responsiveness_z(self) -> npt.NDArray[np.float64]:
         from matcher.matching.shortlist import responsiveness_z
 

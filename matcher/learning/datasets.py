@@ -22,7 +22,7 @@ query's first pair in the window, nothing later.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -105,8 +105,16 @@ def _sides(direction: Direction) -> tuple[str, str]:
     )
 
 
-def candidate_pool(corpus: Corpus, direction: Direction, query: int, k: int) -> IntArray:
-    """The ``k`` candidates the first stage offers a query.
+def candidate_pool(
+    corpus: Corpus,
+    direction: Direction,
+    query: int,
+    k: int,
+    *,
+    center: str | None = None,
+) -> IntArray:
+    """The ``k`` candidates the first stage offers a query; for importer fit with a
+    ``center``, among that center's importers only (as the staff shortlist searches).
 
     First-stage score: the standardised similarity (the best of the firm's products against
     the importer's interests), plus the HS level the two share (heading 2, chapter 1, as the
@@ -119,6 +127,9 @@ def candidate_pool(corpus: Corpus, direction: Direction, query: int, k: int) -> 
         ids = corpus.buyer_ids
         levels = corpus.hs_levels_for_exporter(row)
         extra = corpus.buyer_responsiveness_z
+        if center is not None:
+            mine = corpus.buyer_centers == center
+            sims, ids, levels, extra = sims[mine], ids[mine], levels[mine], extra[mine]
     else:
         col = corpus.buyer_row(np.asarray([query]))[0]
         sims = corpus.similarity[:, col].astype(np.float64)
@@ -193,15 +204,49 @@ def build_set(
     return GroupedSet(rows, features.reset_index(drop=True), direction)
 
 
+@dataclass(frozen=True)
+class CandidateRecall:
+    recall: float  # share of positive pairs the first stage's top k kept
+    positives: int
+    median_pool: float  # median number of importers / firms a query's first stage chose from
+
+
 def candidate_recall(
-    corpus: Corpus, test: GroupedSet, k: int = 200, min_label: int = 1
-) -> tuple[float, int]:
-    """Share of the test window's positive pairs that retrieval's top ``k`` kept."""
+    corpus: Corpus,
+    test: GroupedSet,
+    k: int = 200,
+    min_label: int = 1,
+    *,
+    by_center: bool = False,
+) -> CandidateRecall:
+    """Share of the test window's positive pairs that retrieval's top ``k`` kept.
+
+    ``by_center`` (importer fit): each positive is looked for among its importer's center's
+    candidates, the query staff at that center run (firm x center); importers no center
+    covers are looked for among all importers. Otherwise one pool per firm, over every
+    importer of every center and country.
+    """
     q_col, c_col = _sides(test.direction)
     positives = test.rows[(test.rows["contacted"]) & (test.rows["label"] >= min_label)]
+    centers = pd.Series(corpus.buyer_centers, index=corpus.buyer_ids)
+    keys: list[Any] = [q_col]
+    if by_center and test.direction == "importer_fit":
+        positives = positives.assign(
+            center=centers.reindex(positives["buyer_id"].to_numpy()).to_numpy()
+        )
+        keys.append("center")
     kept = 0
-    for _, group in positives.groupby(q_col):
+    pools: list[int] = []
+    for key, group in positives.groupby(keys, dropna=False):
         query = int(group[q_col].to_numpy(dtype=np.int64)[0])
-        pool = set(candidate_pool(corpus, test.direction, query, k).tolist())
-        kept += int(group[c_col].isin(pool).sum())
-    return (kept / len(positives) if len(positives) else float("nan")), len(positives)
+        center = key[1] if len(keys) == 2 and isinstance(key[1], str) else None
+        pool_ids = candidate_pool(corpus, test.direction, query, k, center=center)
+        if test.direction == "importer_fit":
+            pools.append(
+                int((corpus.buyer_centers == center).sum()) if center else len(corpus.buyer_ids)
+            )
+        else:
+            pools.append(len(corpus.exporter_ids))
+        kept += int(group[c_col].isin(set(pool_ids.tolist())).sum())
+    recall = kept / len(positives) if len(positives) else float("nan")
+    return CandidateRecall(recall, len(positives), float(np.median(pools)) if pools else 0.0)

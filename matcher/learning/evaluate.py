@@ -100,6 +100,67 @@ def ir_metrics(rows: pd.DataFrame, scores: FloatArray) -> dict[str, float]:
     return {str(m): float(result[m]) for m in measures}
 
 
+def per_query_ndcg(rows: pd.DataFrame, scores: FloatArray) -> FloatArray:
+    """nDCG@10 of each query (ir-measures), in query order."""
+    import ir_measures
+
+    measure = ir_measures.parse_measure("nDCG@10")
+    qrels = [
+        ir_measures.Qrel(str(q), str(d), int(rel))
+        for q, d, rel in zip(rows["query"], rows["candidate"], rows["label"], strict=True)
+    ]
+    run = [
+        ir_measures.ScoredDoc(str(q), str(d), float(s))
+        for q, d, s in zip(rows["query"], rows["candidate"], scores, strict=True)
+    ]
+    values = {m.query_id: float(m.value) for m in ir_measures.iter_calc([measure], qrels, run)}
+    return np.asarray([values[k] for k in sorted(values)], dtype=float)
+
+
+# Tree settings tried, simplest first (fewer leaves, then more samples per leaf).
+CANDIDATE_SETTINGS: tuple[dict[str, int], ...] = (
+    {"num_leaves": 7, "min_child_samples": 100},
+    {"num_leaves": 7, "min_child_samples": 40},
+    {"num_leaves": 15, "min_child_samples": 100},
+    {"num_leaves": 15, "min_child_samples": 40},
+)
+
+
+@dataclass(frozen=True)
+class Selection:
+    chosen: dict[str, int]
+    validation: list[dict[str, Any]]  # per setting: mean nDCG@10, its standard error
+
+
+def select_settings(
+    train: GroupedSet, validation: GroupedSet, direction: Direction, seed: int
+) -> Selection:
+    """The simplest tree setting whose validation nDCG@10 is within one standard error of
+    the best (the "one-standard-error rule"): validation windows hold a few hundred
+    queries, and picking the raw best over-fits their noise."""
+    rows = _with_candidates(validation)
+    results: list[dict[str, Any]] = []
+    for setting in CANDIDATE_SETTINGS:
+        ranker = LTRRanker(
+            name=ranker_name(direction),
+            seed=seed,
+            num_leaves=setting["num_leaves"],
+            min_child_samples=setting["min_child_samples"],
+        ).fit(TrainingSet(train.features, train.labels, train.groups))
+        per_query = per_query_ndcg(rows, ranker.score(validation.features))
+        spread = float(per_query.std(ddof=1)) if len(per_query) > 1 else 0.0
+        results.append(
+            {
+                **setting,
+                "ndcg10": float(per_query.mean()) if len(per_query) else 0.0,
+                "se": spread / np.sqrt(max(len(per_query), 1)),
+            }
+        )
+    best = max(results, key=lambda r: r["ndcg10"])
+    chosen = next(r for r in results if r["ndcg10"] >= best["ndcg10"] - best["se"])
+    return Selection({k: int(chosen[k]) for k in CANDIDATE_SETTINGS[0]}, results)
+
+
 def gini(counts: FloatArray) -> float:
     """Gini coefficient of exposure (0 = every candidate shown equally, 1 = one shown)."""
     x = np.sort(np.asarray(counts, dtype=float))
@@ -153,6 +214,13 @@ class DirectionReport:
     calibration: dict[str, Any]
     candidate_recall_200_consultation: float = float("nan")
     consultations: int = 0
+    # Importer fit is served per center (staff shortlist a center's importers); the fields
+    # above are per center there, these over one pool of every importer.
+    candidate_recall_200_global: float = float("nan")
+    median_pool: float = 0.0
+    median_pool_global: float = 0.0
+    tree_settings: dict[str, int] = field(default_factory=dict)
+    validation: list[dict[str, Any]] = field(default_factory=list)
     importance: dict[str, float] = field(default_factory=dict)
 
 
@@ -186,11 +254,18 @@ def evaluate_direction(
         negatives=negatives,
         seed=seed + 1,
     )
+    train_judged = _judged(train)
+    # The window between training and test chooses the tree settings, then calibrates.
+    selection = select_settings(train_judged, _judged(calibration), direction, seed)
     # P(consultation) is for pairs a center actually works: calibrate on those.
     calibration = calibration.subset(calibration.rows["contacted"].to_numpy(dtype=bool))
     test = build_set(corpus, direction, (split.cutoff, split.test_end), split.data_end)
-    ranker = LTRRanker(name=ranker_name(direction), seed=seed)
-    train_judged = _judged(train)
+    ranker = LTRRanker(
+        name=ranker_name(direction),
+        seed=seed,
+        num_leaves=selection.chosen["num_leaves"],
+        min_child_samples=selection.chosen["min_child_samples"],
+    )
     ranker.fit(
         TrainingSet(train_judged.features, train_judged.labels, train_judged.groups),
         calibration=TrainingSet(calibration.features, calibration.labels, calibration.groups),
@@ -211,8 +286,9 @@ def evaluate_direction(
     for name, scorer in scorers.items():
         scores = scorer()
         metrics[name] = ir_metrics(rows, scores) | exposure(rows, scores, catalog)
-    recall, positives = candidate_recall(corpus, test)
-    recall_consult, consultations = candidate_recall(corpus, test, min_label=CONSULTATION_GRADE)
+    served = candidate_recall(corpus, test, by_center=True)
+    served_consult = candidate_recall(corpus, test, min_label=CONSULTATION_GRADE, by_center=True)
+    pooled = candidate_recall(corpus, test)
     contacted = test.rows["contacted"].to_numpy(dtype=bool)
     probability = ranker.probability(test.features[contacted])
     outcome = (test.labels[contacted] >= CONSULTATION_GRADE).astype(float)
@@ -228,12 +304,17 @@ def evaluate_direction(
             "test_pairs_contacted": int(contacted.sum()),
         },
         metrics=metrics,
-        candidate_recall_200=recall,
-        positives=positives,
-        candidate_recall_200_consultation=recall_consult,
-        consultations=consultations,
+        candidate_recall_200=served.recall,
+        positives=served.positives,
+        candidate_recall_200_consultation=served_consult.recall,
+        consultations=served_consult.positives,
+        candidate_recall_200_global=pooled.recall,
+        median_pool=served.median_pool,
+        median_pool_global=pooled.median_pool,
         calibration=calib,
         importance=ranker.importance_,
+        tree_settings=selection.chosen,
+        validation=selection.validation,
     )
     return report, ranker
 

@@ -147,7 +147,10 @@ def model_card(report: DirectionReport, run: EvaluationRun, encoder_name: str) -
     lines += [
         "",
         f"Candidate-stage recall@200: {report.candidate_recall_200:.3f} "
-        f"({report.positives} positive pairs).",
+        f"({report.positives} positive pairs; median pool {report.median_pool:.0f}); "
+        f"{report.candidate_recall_200_consultation:.3f} of {report.consultations} that "
+        f"reached a consultation; {report.candidate_recall_200_global:.3f} with one pool of "
+        f"every importer (median {report.median_pool_global:.0f}).",
         "",
         "## P(consultation) calibration",
         "",
@@ -160,6 +163,19 @@ def model_card(report: DirectionReport, run: EvaluationRun, encoder_name: str) -
     lines += [
         f"| {r['predicted']:.3f} | {r['observed']:.3f} | {r['pairs']} |"
         for r in cal.get("table", [])
+    ]
+    lines += [
+        "",
+        "## Tree settings",
+        "",
+        f"Chosen on the validation window by the one-standard-error rule: {report.tree_settings}.",
+        "",
+        "| num_leaves | min_child_samples | validation nDCG@10 | s.e. |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {v['num_leaves']} | {v['min_child_samples']} | {v['ndcg10']:.4f} | {v['se']:.4f} |"
+        for v in report.validation
     ]
     lines += ["", "## Sizes", "", "```", json.dumps(report.sizes, indent=2), "```", ""]
     return "\n".join(lines)
@@ -177,6 +193,7 @@ def summary(run: EvaluationRun) -> dict[str, Any]:
             "ltr_over_cosine": r.metrics["ltr"]["nDCG@10"] / r.metrics["cosine"]["nDCG@10"],
             "ltr_over_peer": r.metrics["ltr"]["nDCG@10"] / r.metrics["peer_fitscore"]["nDCG@10"],
             "candidate_recall_200": r.candidate_recall_200,
+            "candidate_recall_200_global": r.candidate_recall_200_global,
             "brier": r.calibration.get("brier"),
         }
         for r in run.reports

@@ -8,11 +8,13 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from matcher.config import Settings
 from matcher.embedding.encoders import build_encoder
-from matcher.learning.evaluate import write_json
+from matcher.learning.datasets import candidate_pool
+from matcher.learning.evaluate import CANDIDATE_SETTINGS, write_json
 from matcher.learning.runs import EvaluationRun, demo_settings, run_evaluation, save_rankers
 from matcher.ranking.learned import load_current
 
@@ -125,3 +127,34 @@ def test_top_10_of_20_sampled_queries_carry_signed_bilingual_reasons(
                 assert same is not None and (same.en, same.ko) == (reason.en, reason.ko)
             checked += 1
     assert checked >= 100
+
+
+def test_a_center_query_draws_candidates_from_that_center_only(run: EvaluationRun) -> None:
+    corpus = run.corpus
+    centers = [c for c in set(corpus.buyer_centers.tolist()) if c]
+    assert centers, "the demo covers importers at the export centers"
+    firm = int(corpus.exporter_ids[0])
+    by_id = dict(zip(corpus.buyer_ids.tolist(), corpus.buyer_centers.tolist(), strict=True))
+    for center in centers:
+        pool = candidate_pool(corpus, "importer_fit", firm, 200, center=center)
+        assert len(pool) == min(200, int((corpus.buyer_centers == center).sum()))
+        assert {by_id[int(b)] for b in pool} == {center}
+    everyone = candidate_pool(corpus, "importer_fit", firm, 10_000)
+    assert len(everyone) == len(corpus.buyer_ids)
+
+
+def test_served_and_pooled_candidate_recall_are_both_reported(run: EvaluationRun) -> None:
+    importer = next(r for r in run.reports if r.direction == "importer_fit")
+    assert 0.0 <= importer.candidate_recall_200_global <= 1.0
+    # A center's pool is a subset of all importers: never larger.
+    assert 0 < importer.median_pool <= importer.median_pool_global == len(run.corpus.buyer_ids)
+
+
+def test_tree_settings_follow_the_one_standard_error_rule(run: EvaluationRun) -> None:
+    for report in run.reports:
+        scores = [v["ndcg10"] for v in report.validation]
+        assert len(scores) == len(CANDIDATE_SETTINGS)
+        best = int(np.argmax(scores))
+        limit = scores[best] - report.validation[best]["se"]
+        first_within = next(i for i, v in enumerate(scores) if v >= limit)
+        assert report.tree_settings == dict(CANDIDATE_SETTINGS[first_within])
