@@ -27,6 +27,16 @@ class InputValidationError(TradeMatchError):
         self.reason = reason
 
 
+class DataTableError(TradeMatchError):
+    """A shipped or center-edited data table has a bad row; the message names file and line."""
+
+    def __init__(self, path: object, line: int, reason: str) -> None:
+        super().__init__(f"{path}:{line}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
 class NotFoundError(TradeMatchError):
     """A referenced entity does not exist."""
 
