@@ -6,8 +6,8 @@ term is in [0, 1] and the weights are ``PARTNER_WEIGHTS``):
 
 - **gaps closed**: the strengths (``complementarity.csv``) of the firm's gaps this offering
   closes, summed with diminishing returns (1 - prod(1 - strength)). An offering closes a gap
-  only where it can: an interpreter must speak a missing language, a logistics or
-  certification firm must serve the market (or state no market restriction);
+  only where it can: the offering must serve the market (or state no market restriction),
+  and an interpreter must speak a missing language;
 - **relevance**: how close the offering's description is to the firm's products in meaning
   (cosine, as a percentile among the candidates, since e5 cosines drift between queries);
 - **market**: 1 if the offering names the market, 0.5 if it names none, else 0;
@@ -87,11 +87,13 @@ def _serves(offer: ServiceOffer, market: str) -> float:
 
 
 def _can_close(offer: ServiceOffer, gap: Gap, market: str) -> bool:
+    """Consortia go abroad together: an offering that names only other markets closes nothing
+    here; an interpreter must also speak a missing language."""
+    if _serves(offer, market) == 0.0:
+        return False
     if gap.kind is GapKind.LANGUAGE:
         spoken = {lang.strip().lower() for lang in offer.languages}
         return any(lang in spoken for lang in gap.detail.split("/"))
-    if gap.kind in (GapKind.LOGISTICS, GapKind.CERTIFICATION):
-        return _serves(offer, market) > 0.0
     return True
 
 
