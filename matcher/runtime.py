@@ -26,6 +26,7 @@ from matcher.index.catalogs import BUYERS, CATALOGS, PRODUCTS
 from matcher.index.manager import IndexManager
 from matcher.matching.service import MatchService
 from matcher.matching.shortlist import ShortlistService
+from matcher.pairing.service import PairingService
 from matcher.ranking.base import Ranker
 from matcher.ranking.learned import load_current
 from matcher.ranking.pipeline import RankingPipeline
@@ -147,6 +148,12 @@ class Runtime:
             candidates=self.settings.retrieval_candidates,
             positions=self.price_positions,
         )
+
+    def pairing_service(self) -> PairingService:
+        """Service partners and consortia, with the services index loaded (built if missing)."""
+        if "services" not in self.indexes.loaded():
+            self.indexes.load_available("services")
+        return PairingService(self.encoder, self.indexes, self.sessions)
 
     def shortlist_service(self) -> ShortlistService:
         """Importers for a firm at a center, with the buyers index loaded (built if missing)."""

@@ -1,0 +1,207 @@
+"""Pairing from the store: a manufacturer's gaps for a market, the service firms that close
+them, and consortium proposals over many manufacturers.
+
+profile + products (store) -> gaps -> service offerings (store) with the relevance of each to
+the firm's products (the ``services`` vector index) -> rank (``partners``) or assign
+(``consortia``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.domain.enums import FirmKind, ServiceType
+from matcher.embedding.encoders import Encoder
+from matcher.embedding.texts import product_document
+from matcher.errors import InputValidationError, NotFoundError
+from matcher.index.catalogs import SERVICES
+from matcher.index.manager import IndexManager
+from matcher.pairing.consortia import Member, Proposal, propose_consortia
+from matcher.pairing.gaps import Gap, ManufacturerProfile, derive_gaps
+from matcher.pairing.partners import PartnerExclusion, PartnerMatch, ServiceOffer
+from matcher.pairing.partners import recommend_partners as rank_partners
+from matcher.storage.database import session_scope
+from matcher.storage.tables import ExporterRow, ProductRow
+
+MAX_RELEVANCE_CANDIDATES = 2000  # offerings scored for relevance; the rest count as least
+
+
+@dataclass(frozen=True)
+class PartnerResult:
+    gaps: tuple[Gap, ...]
+    results: tuple[PartnerMatch, ...]
+    excluded: tuple[PartnerExclusion, ...]
+    firms: dict[int, tuple[str, str]]  # service firm internal id -> (external id, name)
+
+
+def check_market(market: str) -> str:
+    code = (market or "").strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InputValidationError("market", f"'{market}' is not a 2-letter country code")
+    return code
+
+
+def _name(row: ExporterRow) -> str:
+    return row.name_en or row.name_ko or row.external_id
+
+
+class PairingService:
+    def __init__(
+        self, encoder: Encoder, indexes: IndexManager, sessions: sessionmaker[Session]
+    ) -> None:
+        self.encoder = encoder
+        self.indexes = indexes
+        self.sessions = sessions
+
+    def _profile(self, session: Session, firm: ExporterRow) -> ManufacturerProfile:
+        products = session.execute(
+            select(ProductRow.hs_code, ProductRow.certifications).where(
+                ProductRow.exporter_id == firm.id
+            )
+        ).all()
+        certs = set(firm.certifications or [])
+        for _, product_certs in products:
+            certs |= set(product_certs or [])
+        return ManufacturerProfile(
+            industry=firm.industry,
+            export_stage=firm.export_stage,
+            certifications=sorted(certs),
+            languages=list(firm.languages or []),
+            hs_codes=[h for h, _ in products if h],
+            homepage=firm.homepage,
+        )
+
+    def _firm(self, session: Session, exporter_id: int) -> ExporterRow:
+        firm = session.get(ExporterRow, exporter_id)
+        if firm is None:
+            raise NotFoundError("exporter", exporter_id)
+        if firm.kind != FirmKind.MANUFACTURER.value:
+            raise InputValidationError(
+                "exporter_id",
+                f"{firm.external_id} is a service firm; pairing starts from a manufacturer",
+            )
+        return firm
+
+    def _offers(
+        self, session: Session, firm_ids: Sequence[int]
+    ) -> tuple[pd.DataFrame, dict[int, tuple[str, str]]]:
+        offerings = SERVICES.load(session)
+        offerings = offerings[~offerings["exporter_id"].isin(list(firm_ids))]
+        owners = session.execute(
+            select(ExporterRow).where(
+                ExporterRow.id.in_(offerings["exporter_id"].unique().tolist())
+            )
+        ).scalars()
+        names = {int(r.id): (r.external_id, _name(r)) for r in owners}
+        return offerings.reset_index(drop=True), names
+
+    def _relevance(self, documents: list[str], offerings: pd.DataFrame) -> np.ndarray:
+        """Best cosine of each offering to the firm's products (NaN if not retrieved)."""
+        out = np.full(len(offerings), np.nan)
+        if not documents or offerings.empty or "services" not in self.indexes.loaded():
+            return out
+        collection = self.indexes.get("services")
+        k = min(len(collection), MAX_RELEVANCE_CANDIDATES)
+        found = collection.search(self.encoder.encode_queries(documents), k)
+        best: dict[int, float] = {}
+        for ids, scores in zip(found.ids, found.scores, strict=True):
+            for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
+                if i >= 0 and s > best.get(i, -np.inf):
+                    best[i] = s
+        position = {int(i): p for p, i in enumerate(offerings["id"].to_numpy())}
+        for i, s in best.items():
+            if i in position:
+                out[position[i]] = s
+        if np.isfinite(out).any():
+            out[~np.isfinite(out)] = np.nanmin(out)  # not retrieved: least relevant
+        return out
+
+    @staticmethod
+    def _as_offers(offerings: pd.DataFrame, relevance: np.ndarray) -> list[ServiceOffer]:
+        out = []
+        columns = [
+            offerings[c].to_numpy(dtype=object)
+            for c in ("id", "exporter_id", "service_type", "markets", "languages")
+        ]
+        capacities = pd.to_numeric(offerings["capacity_per_month"], errors="coerce").to_numpy(
+            dtype=float
+        )
+        for (oid, firm, kind, markets, langs), capacity, sim in zip(
+            zip(*columns, strict=True), capacities, relevance, strict=True
+        ):
+            try:
+                service = ServiceType(str(kind))
+            except ValueError:
+                continue  # a type this release does not know cannot close a known gap
+            out.append(
+                ServiceOffer(
+                    offering_id=int(oid),
+                    firm_id=int(firm),
+                    service_type=service,
+                    markets=[str(m) for m in (markets or [])],
+                    languages=[str(lang) for lang in (langs or [])],
+                    capacity_left=None if np.isnan(capacity) else int(capacity),
+                    similarity=float(sim),
+                )
+            )
+        return out
+
+    def partners(self, exporter_id: int, market: str, top_k: int = 10) -> PartnerResult:
+        market = check_market(market)
+        with session_scope(self.sessions) as session:
+            firm = self._firm(session, exporter_id)
+            profile = self._profile(session, firm)
+            documents = [
+                product_document(n, d, h)
+                for n, d, h in session.execute(
+                    select(ProductRow.name, ProductRow.description, ProductRow.hs_code).where(
+                        ProductRow.exporter_id == firm.id
+                    )
+                )
+            ]
+            offerings, names = self._offers(session, [firm.id])
+        gaps = derive_gaps(profile, market)
+        offers = self._as_offers(offerings, self._relevance(documents, offerings))
+        ranked, excluded = rank_partners(gaps, market, offers, top_k)
+        return PartnerResult(tuple(gaps), tuple(ranked), tuple(excluded), names)
+
+    def consortia(
+        self,
+        market: str,
+        exporter_ids: Sequence[int] | None = None,
+        *,
+        industry: str | None = None,
+        mode: str = "cross_industry",
+        max_consortia: int = 3,
+        limit: int = 30,
+    ) -> tuple[Proposal, dict[int, tuple[str, str]]]:
+        """Consortia for the given manufacturers (or up to ``limit`` of the market's
+        manufacturers, optionally of one industry)."""
+        market = check_market(market)
+        with session_scope(self.sessions) as session:
+            if exporter_ids:
+                firms = [self._firm(session, i) for i in exporter_ids]
+            else:
+                stmt = select(ExporterRow).where(ExporterRow.kind == FirmKind.MANUFACTURER.value)
+                if industry:
+                    stmt = stmt.where(ExporterRow.industry == industry)
+                firms = list(session.execute(stmt.order_by(ExporterRow.id).limit(limit)).scalars())
+            if not firms:
+                raise InputValidationError("exporter_ids", "no manufacturers to propose for")
+            members = [
+                Member(f.id, f.industry, tuple(derive_gaps(self._profile(session, f), market)))
+                for f in firms
+            ]
+            names = {int(f.id): (f.external_id, _name(f)) for f in firms}
+            offerings, owners = self._offers(session, [f.id for f in firms])
+        offers = self._as_offers(offerings, np.full(len(offerings), np.nan))
+        proposal = propose_consortia(
+            members, offers, market, mode=mode, max_consortia=max_consortia
+        )
+        return proposal, {**names, **owners}

@@ -1,0 +1,77 @@
+"""Pairing from the store: the mini catalog's medical-device maker (MX-E08, targeting India,
+no CDSCO registration) and the committed service-firm fixture, through ingest, the services
+index and the real encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matcher.config import Settings
+from matcher.errors import InputValidationError, NotFoundError
+from matcher.pairing.complementarity import GapKind
+from matcher.pairing.service import PairingService
+from matcher.storage.repository import get_exporter
+
+REPO = Path(__file__).resolve().parents[3]
+MINI = REPO / "data" / "fixtures" / "mini"
+PAIRING = REPO / "data" / "fixtures" / "pairing"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[PairingService, dict[str, int]]:
+    from matcher.ingest.pipeline import ingest_file
+    from matcher.runtime import Runtime
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("pairing") / "data", _env_file=None)  # type: ignore[call-arg]
+    runtime = Runtime(settings)
+    runtime.upgrade_schema()
+    for kind, path in (
+        ("exporters", MINI / "exporters.csv"),
+        ("products", MINI / "products.csv"),
+        ("exporters", PAIRING / "exporters.csv"),
+        ("services", PAIRING / "services.csv"),
+    ):
+        report = ingest_file(kind, path, runtime.sessions)
+        assert report.errors == [], report.errors
+    with runtime.sessions() as session:
+        ids = {
+            x: get_exporter(session, x).id  # type: ignore[union-attr]
+            for x in ("MX-E08", "MX-E01", "PS-01")
+        }
+    return runtime.pairing_service(), ids
+
+
+def test_the_medical_device_maker_for_india(store: tuple[PairingService, dict[str, int]]) -> None:
+    service, ids = store
+    result = service.partners(ids["MX-E08"], "in", top_k=5)
+    top = {result.firms[m.offer.firm_id][0]: m for m in result.results}
+    assert "PS-01" in top and "PS-02" in top, list(top)
+    assert top["PS-01"].closes[0].kind is GapKind.CERTIFICATION
+    assert top["PS-01"].closes[0].detail == "CDSCO"
+    assert top["PS-02"].closes[0].kind is GapKind.INDUSTRY_COMPLEMENT
+    assert "PS-06" not in top and "PS-07" not in top  # Vietnam-only firms
+    assert {g.kind for g in result.gaps} >= {GapKind.CERTIFICATION, GapKind.LANGUAGE}
+
+
+def test_bad_input_names_the_field(store: tuple[PairingService, dict[str, int]]) -> None:
+    service, ids = store
+    with pytest.raises(InputValidationError) as caught:
+        service.partners(ids["MX-E08"], "India")
+    assert caught.value.field == "market"
+    with pytest.raises(InputValidationError) as caught:
+        service.partners(ids["PS-01"], "IN")
+    assert caught.value.field == "exporter_id"
+    with pytest.raises(NotFoundError):
+        service.partners(10_000_000, "IN")
+
+
+def test_consortia_from_the_store(store: tuple[PairingService, dict[str, int]]) -> None:
+    service, _ = store
+    proposal, names = service.consortia("IN")
+    members = [m for c in proposal.consortia for m in c.manufacturers]
+    assert members and all(names[m][0].startswith("MX-") for m in members)
+    used = {f for c in proposal.consortia for f in c.services}
+    assert used and all(names[f][0].startswith("PS-") for f in used)
+    assert 0.0 < proposal.coverage <= proposal.bound + 1e-9
