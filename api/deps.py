@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from matcher.errors import IndexNotReadyError, NotReadyError
 from matcher.matching.service import MatchService
 from matcher.matching.shortlist import ShortlistService
+from matcher.pairing.service import PairingService
 from matcher.runtime import Runtime
 from matcher.storage.database import session_scope
 from matcher.suggest.hs import HSSuggester
@@ -49,6 +50,23 @@ def get_shortlist_service(request: Request) -> ShortlistService:
 
 
 ShortlistServiceDep = Annotated[ShortlistService, Depends(get_shortlist_service)]
+
+
+_pairing_lock = threading.Lock()
+
+
+def get_pairing_service(request: Request) -> PairingService:
+    """Created on first use: it needs the services index, which loads in the background."""
+    with _pairing_lock:
+        service: PairingService | None = getattr(request.app.state, "pairing_service", None)
+        if service is None:
+            runtime: Runtime = request.app.state.runtime
+            service = runtime.pairing_service()
+            request.app.state.pairing_service = service
+        return service
+
+
+PairingServiceDep = Annotated[PairingService, Depends(get_pairing_service)]
 
 
 def get_hs_suggester(request: Request) -> HSSuggester:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import buyers, exporters, health, hs, inquiries
+from api.routes import buyers, exporters, health, hs, inquiries, pairing
 from matcher import __version__
 from matcher.config import Settings
 from matcher.index.catalogs import CATALOGS
@@ -91,7 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hs_suggester = None
     app.state.hs_suggester_error = None
     errors.install(app)
-    for router in (health.router, inquiries.router, buyers.router, exporters.router, hs.router):
+    app.state.pairing_service = None
+    for router in (
+        health.router,
+        inquiries.router,
+        buyers.router,
+        exporters.router,
+        pairing.router,
+        hs.router,
+    ):
         app.include_router(router, prefix="/v1")
     return app
 

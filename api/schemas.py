@@ -6,7 +6,7 @@ and file ingestion accept and reject exactly the same values.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -207,3 +207,94 @@ class ShortlistResponse(BaseModel):
     ranker: str
     candidates: int
     timings_ms: dict[str, float]
+
+
+class GapOut(BaseModel):
+    kind: str = Field(
+        description="certification | language | export_stage | brand_design | logistics | "
+        "industry_complement"
+    )
+    detail: str = Field(description="What exactly is missing, e.g. CDSCO, hi, beginner")
+    en: str
+    ko: str
+    service_types: list[str] = Field(description="Service types that close it, strongest first")
+
+
+class ClosedGapOut(BaseModel):
+    kind: str
+    detail: str
+    strength: float
+    en: str
+    ko: str
+
+
+class ServiceFirmOut(BaseModel):
+    external_id: str
+    name: str
+
+
+class ServicePartnerOut(BaseModel):
+    rank: int
+    service_firm: ServiceFirmOut
+    service_type: str
+    score: float
+    closes: list[ClosedGapOut] = Field(description="The firm's gaps this partner closes")
+    reasons_en: list[str]
+    reasons_ko: list[str]
+    parts: dict[str, float] = Field(
+        description="Score terms: gaps, relevance, market, track_record"
+    )
+
+
+class ServiceExclusionOut(BaseModel):
+    service_firm: ServiceFirmOut
+    code: str
+    reason_en: str
+    reason_ko: str
+
+
+class ServicePartnersResponse(BaseModel):
+    exporter_id: str
+    market: str
+    gaps: list[GapOut]
+    results: list[ServicePartnerOut]
+    excluded: list[ServiceExclusionOut]
+
+
+class ConsortiumRequest(_In):
+    market: Annotated[str, Field(min_length=2, max_length=2, description="ISO country code")]
+    exporter_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Manufacturers' external ids; empty: up to 30 of the store's manufacturers",
+    )
+    industry: Industry | None = None
+    mode: Literal["cross_industry", "same_industry"] = "cross_industry"
+    max_consortia: int = Field(default=3, ge=1, le=20, description="Consortia per service firm")
+
+
+class CoveredGapOut(BaseModel):
+    manufacturer: str
+    kind: str
+    detail: str
+    closed_by: str
+
+
+class ConsortiumOut(BaseModel):
+    manufacturers: list[ServiceFirmOut]
+    services: list[ServiceFirmOut]
+    covered: list[CoveredGapOut]
+    open_gaps: list[dict[str, str]]
+    short: bool = Field(description="Fewer than 2 service firms (capacity ran out)")
+
+
+class ConsortiumResponse(BaseModel):
+    market: str
+    mode: str
+    coverage: float = Field(description="Weighted share of the members' gaps covered")
+    bound: float = Field(description="LP-relaxation upper bound on the same share")
+    seconds: float
+    status: str
+    consortia: list[ConsortiumOut]
+    load: dict[str, int] = Field(description="Service firm -> manufacturers it serves")
+    capacity: dict[str, int]

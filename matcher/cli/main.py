@@ -408,6 +408,101 @@ def match(
     console.print({k: round(v, 1) for k, v in result.timings_ms.items()})
 
 
+@app.command()
+def pair(
+    ctx: typer.Context,
+    exporter: Annotated[str, typer.Argument(help="Manufacturer's external id")],
+    market: Annotated[str, typer.Option(help="Target market, ISO country code (e.g. IN)")],
+    top_k: Annotated[int, typer.Option()] = 10,
+) -> None:
+    """Service firms that close a manufacturer's gaps for a market, naming each gap."""
+    from matcher.errors import TradeMatchError
+    from matcher.runtime import Runtime
+    from matcher.storage.repository import get_exporter
+
+    runtime = Runtime(_settings(ctx))
+    with runtime.sessions() as session:
+        firm = get_exporter(session, exporter)
+        firm_id = firm.id if firm is not None else None
+    if firm_id is None:
+        raise _fail(ValueError(f"exporter '{exporter}' not found"))
+    try:
+        result = runtime.pairing_service().partners(firm_id, market, top_k)
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    gaps = Table("gap", "detail", "why", "closed by")
+    for g in result.gaps:
+        gaps.add_row(g.kind.value, g.detail, g.en, ", ".join(c.service_type for c in g.closes))
+    console.print(gaps)
+    table = Table("#", "score", "service firm", "type", "closes")
+    for i, m in enumerate(result.results, start=1):
+        name = result.firms.get(m.offer.firm_id, (str(m.offer.firm_id), ""))
+        table.add_row(
+            str(i),
+            f"{m.score:.3f}",
+            f"{name[1]} ({name[0]})",
+            str(m.offer.service_type),
+            "; ".join(f"{c.kind.value}: {c.detail}" for c in m.closes),
+        )
+    console.print(table)
+    if result.excluded:
+        console.print(
+            f"{len(result.excluded)} service offerings left out (no gap closed or no capacity)"
+        )
+
+
+@app.command()
+def consortia(
+    ctx: typer.Context,
+    market: Annotated[str, typer.Option(help="Target market, ISO country code")],
+    exporter: Annotated[
+        list[str] | None, typer.Option(help="Manufacturer external id(s); default: up to 30")
+    ] = None,
+    industry: Annotated[
+        str | None, typer.Option(help="Only manufacturers of this industry")
+    ] = None,
+    mode: Annotated[str, typer.Option(help="cross_industry or same_industry")] = "cross_industry",
+    max_consortia: Annotated[int, typer.Option(help="Consortia per service firm")] = 3,
+) -> None:
+    """Propose consortia of manufacturers and service firms for one market."""
+    from matcher.errors import TradeMatchError
+    from matcher.runtime import Runtime
+    from matcher.storage.repository import get_exporter
+
+    runtime = Runtime(_settings(ctx))
+    ids: list[int] = []
+    with runtime.sessions() as session:
+        for external in exporter or []:
+            firm = get_exporter(session, external)
+            if firm is None:
+                raise _fail(ValueError(f"exporter '{external}' not found"))
+            ids.append(firm.id)
+    try:
+        proposal, names = runtime.pairing_service().consortia(
+            market, ids or None, industry=industry, mode=mode, max_consortia=max_consortia
+        )
+    except (TradeMatchError, ValueError) as exc:
+        raise _fail(exc) from exc
+
+    def label(firm_id: int) -> str:
+        return names.get(firm_id, (str(firm_id), ""))[0]
+
+    table = Table("#", "manufacturers", "service firms", "gaps covered", "gaps open")
+    for i, c in enumerate(proposal.consortia, start=1):
+        table.add_row(
+            str(i),
+            ", ".join(label(m) for m in c.manufacturers),
+            ", ".join(label(s) for s in c.services) + (" (short)" if c.short else ""),
+            str(len(c.covered)),
+            str(len(c.open_gaps)),
+        )
+    console.print(table)
+    console.print(
+        f"coverage {proposal.coverage:.3f} of the members' weighted gaps (LP bound "
+        f"{proposal.bound:.3f}); {proposal.seconds:.2f}s; {proposal.status}"
+    )
+
+
 @evaluate_app.command("encoders")
 def evaluate_encoders(
     ctx: typer.Context,

@@ -20,6 +20,11 @@ PAIRING = REPO / "data" / "fixtures" / "pairing"
 
 
 @pytest.fixture(scope="module")
+def data_dir(store: tuple[PairingService, dict[str, int]]) -> Path:
+    return Path(str(store[0].indexes.settings.data_dir))
+
+
+@pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[PairingService, dict[str, int]]:
     from matcher.ingest.pipeline import ingest_file
     from matcher.runtime import Runtime
@@ -75,3 +80,22 @@ def test_consortia_from_the_store(store: tuple[PairingService, dict[str, int]]) 
     used = {f for c in proposal.consortia for f in c.services}
     assert used and all(names[f][0].startswith("PS-") for f in used)
     assert 0.0 < proposal.coverage <= proposal.bound + 1e-9
+
+
+def test_the_pair_and_consortia_commands(data_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from matcher.cli.main import app
+
+    cli = CliRunner()
+    base = ["--data-dir", str(data_dir)]
+    paired = cli.invoke(app, [*base, "pair", "MX-E08", "--market", "IN"], terminal_width=200)
+    assert paired.exit_code == 0, paired.output
+    assert "CDSCO" in paired.output and "CertLab" in paired.output
+    bad = cli.invoke(app, [*base, "pair", "MX-E08", "--market", "India"])
+    assert bad.exit_code == 2 and "market" in bad.output
+    proposed = cli.invoke(
+        app, [*base, "consortia", "--market", "IN", "--mode", "same_industry"], terminal_width=200
+    )
+    assert proposed.exit_code == 0, proposed.output
+    assert "coverage" in proposed.output and "LP bound" in proposed.output
