@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -115,7 +116,9 @@ def publish(
     _fsync_dir(staging)
     final = base / version
     staging.rename(final)
-    pointer = base / "CURRENT.tmp"
+    # A temp name of its own: two builders publishing at once (a request building a missing
+    # index while the background refresh builds it too) must not rename each other's file.
+    pointer = base / f"CURRENT.{os.getpid()}.{threading.get_ident()}.tmp"
     _fsync_write(pointer, version.encode())
     pointer.replace(base / "CURRENT")
     _fsync_dir(base)

@@ -77,6 +77,142 @@ def _groups(members: Sequence[Member], mode: str, group_size: int) -> list[list[
     return out
 
 
+def _prepare(
+    members: Sequence[Member],
+    offers: Sequence[ServiceOffer],
+    market: str,
+    mode: str,
+    group_size: int,
+    max_consortia: int,
+) -> tuple[str, list[list[int]], list[int], dict[int, int], list[tuple[int, Gap, float, set[int]]]]:
+    """(market, groups, service firm ids, capacities, gap rows) shared by both solvers."""
+    market = market.strip().upper()
+    groups = _groups(members, mode, group_size)
+    firms = sorted({o.firm_id for o in offers})
+    capacity = dict.fromkeys(firms, 0)
+    for o in offers:
+        cap = o.capacity_left if o.capacity_left is not None else max_consortia * group_size
+        capacity[o.firm_id] = max(capacity[o.firm_id], max(cap, 0))
+    # Gap rows: (member, gap, weight, the firms that close it).
+    gap_rows: list[tuple[int, Gap, float, set[int]]] = []
+    for i, member in enumerate(members):
+        for gap in member.gaps:
+            closers = {o.firm_id for o in offers if closed_gaps(o, [gap], market)}
+            weight = max((c.strength for c in gap.closes), default=0.0)
+            if weight > 0:
+                gap_rows.append((i, gap, weight, closers))
+    return market, groups, firms, capacity, gap_rows
+
+
+def _proposal(
+    members: Sequence[Member],
+    groups: list[list[int]],
+    firms: list[int],
+    capacity: dict[int, int],
+    gap_rows: list[tuple[int, Gap, float, set[int]]],
+    teams: list[list[int]],
+    *,
+    bound: float,
+    seconds: float,
+    status: str,
+    min_services: int,
+) -> Proposal:
+    group_of = {i: c for c, g in enumerate(groups) for i in g}
+    total = sum(w for _, _, w, _ in gap_rows) or 1.0
+    load = dict.fromkeys(firms, 0)
+    consortia = []
+    for c, g in enumerate(groups):
+        team = teams[c]
+        for f in team:
+            load[f] += len(g)
+        covered, uncovered = [], []
+        for i, gap, _, closers in gap_rows:
+            if group_of[i] != c:
+                continue
+            by = sorted(set(team) & closers)
+            if by:
+                covered.append((members[i].firm_id, gap.kind.value, gap.detail, by[0]))
+            else:
+                uncovered.append((members[i].firm_id, gap.kind.value, gap.detail))
+        consortia.append(
+            Consortium(
+                tuple(members[i].firm_id for i in g),
+                tuple(team),
+                tuple(covered),
+                tuple(uncovered),
+                short=len(team) < min_services,
+            )
+        )
+    achieved = sum(w for i, _, w, closers in gap_rows if closers & set(teams[group_of[i]]))
+    return Proposal(
+        tuple(consortia),
+        achieved / total,
+        bound / total,
+        {f: n for f, n in load.items() if n},
+        capacity,
+        seconds,
+        status,
+    )
+
+
+def greedy_consortia(
+    members: Sequence[Member],
+    offers: Sequence[ServiceOffer],
+    market: str,
+    *,
+    mode: str = "cross_industry",
+    group_size: int = 3,
+    min_services: int = 2,
+    max_services: int = 4,
+    max_consortia: int = 3,
+) -> Proposal:
+    """The greedy baseline: consortia in order of their open gap weight each take, up to
+    ``max_services`` times, the service firm with the largest gain in covered weight that
+    still has capacity. Per consortium this is the classic max-coverage greedy (within
+    1 - 1/e of that consortium's best team); across consortia it ignores who else needs a
+    scarce firm, which the MILP does not. ``bound`` is NaN (the MILP reports the LP bound)."""
+    start = time.perf_counter()
+    market, groups, firms, capacity, gap_rows = _prepare(
+        members, offers, market, mode, group_size, max_consortia
+    )
+    group_of = {i: c for c, g in enumerate(groups) for i in g}
+    rows_of: list[list[tuple[float, set[int]]]] = [[] for _ in groups]
+    for i, _, w, closers in gap_rows:
+        rows_of[group_of[i]].append((w, closers))
+    left = dict(capacity)
+    used = dict.fromkeys(firms, 0)
+    teams: list[list[int]] = [[] for _ in groups]
+    order = sorted(range(len(groups)), key=lambda c: -sum(w for w, _ in rows_of[c]))
+    for c in order:
+        open_rows = list(rows_of[c])
+        size = len(groups[c])
+        while len(teams[c]) < max_services and open_rows:
+            gains: dict[int, float] = {}
+            for w, closers in open_rows:
+                for f in closers:
+                    if left[f] >= size and used[f] < max_consortia and f not in teams[c]:
+                        gains[f] = gains.get(f, 0.0) + w
+            if not gains:
+                break
+            best = max(sorted(gains), key=lambda f: gains[f])
+            teams[c].append(best)
+            left[best] -= size
+            used[best] += 1
+            open_rows = [(w, cl) for w, cl in open_rows if best not in cl]
+    return _proposal(
+        members,
+        groups,
+        firms,
+        capacity,
+        gap_rows,
+        teams,
+        bound=float("nan"),
+        seconds=time.perf_counter() - start,
+        status="greedy",
+        min_services=min_services,
+    )
+
+
 def propose_consortia(
     members: Sequence[Member],
     offers: Sequence[ServiceOffer],
@@ -93,27 +229,13 @@ def propose_consortia(
     several offerings closes what any of them closes; its capacity is the largest stated)."""
     optimize = require("scipy.optimize", "scipy")
     start = time.perf_counter()
-    market = market.strip().upper()
-    groups = _groups(members, mode, group_size)
-    firms = sorted({o.firm_id for o in offers})
+    market, groups, firms, capacity, gap_rows = _prepare(
+        members, offers, market, mode, group_size, max_consortia
+    )
     col = {f: j for j, f in enumerate(firms)}
-    capacity = dict.fromkeys(firms, 0)
-    for o in offers:
-        cap = o.capacity_left if o.capacity_left is not None else max_consortia * group_size
-        capacity[o.firm_id] = max(capacity[o.firm_id], max(cap, 0))
-
-    # Gap rows: (member, gap) with weight and which firms close it.
-    gap_rows: list[tuple[int, Gap, float, set[int]]] = []
-    for i, member in enumerate(members):
-        for gap in member.gaps:
-            closers = {o.firm_id for o in offers if closed_gaps(o, [gap], market)}
-            weight = max((c.strength for c in gap.closes), default=0.0)
-            if weight > 0:
-                gap_rows.append((i, gap, weight, closers))
     group_of = {i: c for c, g in enumerate(groups) for i in g}
     n_c, n_s, n_y = len(groups), len(firms), len(gap_rows)
     n_x = n_c * n_s
-    total_weight = sum(w for _, _, w, _ in gap_rows)
     if n_y == 0 or n_s == 0:
         empty = tuple(Consortium(tuple(members[i].firm_id for i in g), (), (), ()) for g in groups)
         return Proposal(empty, 0.0, 0.0, {}, capacity, time.perf_counter() - start, "no gaps")
@@ -169,43 +291,16 @@ def propose_consortia(
     if result.x is None:
         raise RuntimeError(f"consortium program found no solution: {result.message}")
     chosen = np.round(result.x[:n_x]).reshape(n_c, n_s).astype(bool)
-    consortia = []
-    load = dict.fromkeys(firms, 0)
-    for c, g in enumerate(groups):
-        team = [firms[s] for s in np.flatnonzero(chosen[c])]
-        for f in team:
-            load[f] += len(g)
-        covered = []
-        uncovered = []
-        for i, gap, _, closers in gap_rows:
-            if group_of[i] != c:
-                continue
-            by = sorted(set(team) & closers)
-            if by:
-                covered.append((members[i].firm_id, gap.kind.value, gap.detail, by[0]))
-            else:
-                uncovered.append((members[i].firm_id, gap.kind.value, gap.detail))
-        consortia.append(
-            Consortium(
-                tuple(members[i].firm_id for i in g),
-                tuple(team),
-                tuple(covered),
-                tuple(uncovered),
-                short=len(team) < min_services,
-            )
-        )
-    achieved = sum(
-        w
-        for i, _, w, closers in gap_rows
-        if closers & {firms[s] for s in np.flatnonzero(chosen[group_of[i]])}
-    )
-    bound = -float(relaxed.fun) if relaxed.x is not None else float("nan")
-    return Proposal(
-        tuple(consortia),
-        achieved / total_weight,
-        bound / total_weight,
-        {f: n for f, n in load.items() if n},
+    teams = [[firms[s] for s in np.flatnonzero(chosen[c])] for c in range(n_c)]
+    return _proposal(
+        members,
+        groups,
+        firms,
         capacity,
-        time.perf_counter() - start,
-        str(result.message),
+        gap_rows,
+        teams,
+        bound=-float(relaxed.fun) if relaxed.x is not None else float("nan"),
+        seconds=time.perf_counter() - start,
+        status=str(result.message),
+        min_services=min_services,
     )

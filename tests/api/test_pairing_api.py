@@ -33,8 +33,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         assert ingest_file(kind, path, runtime.sessions).errors == []
     runtime.build_index()
     runtime.engine.dispose()
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    # Without the lifespan: the pairing routes build their service on first use, and the
+    # app's background warm-up threads (HS suggester, index refresh) are not needed here.
+    yield TestClient(create_app(settings))
 
 
 def test_service_partners_name_the_gap_they_close(client: TestClient) -> None:

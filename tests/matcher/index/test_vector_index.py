@@ -89,3 +89,28 @@ def test_serialisation_round_trip() -> None:
     again = VectorIndex.from_bytes(index.to_bytes())
     q = _unit(rng, 2, 8)
     np.testing.assert_array_equal(index.search(q, 5)[1], again.search(q, 5)[1])
+
+
+def test_concurrent_publishers_of_one_index_do_not_collide(tmp_path: Path) -> None:
+    """A request building a missing index while the background refresh builds it too: both
+    publish, neither fails, and CURRENT names a complete version."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def publish_many(tag: bytes) -> None:
+        try:
+            for _ in range(25):
+                _publish(tmp_path, tag * 100)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=publish_many, args=(t,)) for t in (b"a", b"b", b"c")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    current = (tmp_path / "things" / "CURRENT").read_text().strip()
+    assert persistence.read_manifest(tmp_path / "things" / current).count >= 0
+    assert not list((tmp_path / "things").glob("CURRENT.*.tmp"))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from matcher.domain.enums import Industry, ServiceType
-from matcher.pairing.consortia import Member, propose_consortia
+from matcher.pairing.consortia import Member, greedy_consortia, propose_consortia
 from matcher.pairing.gaps import ManufacturerProfile, derive_gaps
 from matcher.pairing.partners import ServiceOffer
 
@@ -91,3 +91,21 @@ def test_an_unknown_mode_is_an_error() -> None:
     members, offers = _market()
     with pytest.raises(ValueError, match="mode must be"):
         propose_consortia(members, offers, "IN", mode="random")
+
+
+@pytest.mark.parametrize("mode", ["cross_industry", "same_industry"])
+def test_the_greedy_baseline_respects_the_same_limits(mode: str) -> None:
+    members, offers = _market()
+    greedy = greedy_consortia(members, offers, "IN", mode=mode, max_consortia=3)
+    exact = propose_consortia(members, offers, "IN", mode=mode, max_consortia=3)
+    capacity = {o.firm_id: o.capacity_left for o in offers}
+    for firm, load in greedy.load.items():
+        assert load <= capacity[firm]
+    appearances: dict[int, int] = {}
+    for c in greedy.consortia:
+        assert len(c.services) <= 4
+        for firm in c.services:
+            appearances[firm] = appearances.get(firm, 0) + 1
+    assert max(appearances.values()) <= 3
+    # The MILP optimum is never below the greedy's coverage, nor above the LP bound.
+    assert greedy.coverage <= exact.coverage + 1e-9 <= exact.bound + 2e-9
