@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -35,35 +35,30 @@ def get_match_service(request: Request) -> MatchService:
 
 MatchServiceDep = Annotated[MatchService, Depends(get_match_service)]
 
-_shortlist_lock = threading.Lock()
+_lazy_lock = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _on_first_use(request: Request, name: str, build: Callable[[Runtime], _T]) -> _T:
+    """A service kept on ``app.state.<name>``, built on first use: it needs an index that
+    loads in the background after start-up."""
+    with _lazy_lock:
+        service: _T | None = getattr(request.app.state, name, None)
+        if service is None:
+            service = build(request.app.state.runtime)
+            setattr(request.app.state, name, service)
+        return service
 
 
 def get_shortlist_service(request: Request) -> ShortlistService:
-    """Created on first use: it needs the buyers index, which loads in the background."""
-    with _shortlist_lock:
-        service: ShortlistService | None = getattr(request.app.state, "shortlist_service", None)
-        if service is None:
-            runtime: Runtime = request.app.state.runtime
-            service = runtime.shortlist_service()
-            request.app.state.shortlist_service = service
-        return service
+    return _on_first_use(request, "shortlist_service", Runtime.shortlist_service)
 
 
 ShortlistServiceDep = Annotated[ShortlistService, Depends(get_shortlist_service)]
 
 
-_pairing_lock = threading.Lock()
-
-
 def get_pairing_service(request: Request) -> PairingService:
-    """Created on first use: it needs the services index, which loads in the background."""
-    with _pairing_lock:
-        service: PairingService | None = getattr(request.app.state, "pairing_service", None)
-        if service is None:
-            runtime: Runtime = request.app.state.runtime
-            service = runtime.pairing_service()
-            request.app.state.pairing_service = service
-        return service
+    return _on_first_use(request, "pairing_service", Runtime.pairing_service)
 
 
 PairingServiceDep = Annotated[PairingService, Depends(get_pairing_service)]

@@ -84,7 +84,8 @@ def tfidf_scores(corpus: Corpus, rows: pd.DataFrame) -> FloatArray:
     return out
 
 
-def ir_metrics(rows: pd.DataFrame, scores: FloatArray) -> dict[str, float]:
+def _qrels_and_run(rows: pd.DataFrame, scores: FloatArray) -> tuple[list[Any], list[Any]]:
+    """ir-measures judgements (graded labels) and run (scores) for candidate rows."""
     import ir_measures
 
     qrels = [
@@ -95,6 +96,13 @@ def ir_metrics(rows: pd.DataFrame, scores: FloatArray) -> dict[str, float]:
         ir_measures.ScoredDoc(str(q), str(d), float(s))
         for q, d, s in zip(rows["query"], rows["candidate"], scores, strict=True)
     ]
+    return qrels, run
+
+
+def ir_metrics(rows: pd.DataFrame, scores: FloatArray) -> dict[str, float]:
+    import ir_measures
+
+    qrels, run = _qrels_and_run(rows, scores)
     measures = [ir_measures.parse_measure(m) for m in MEASURES]
     result = ir_measures.calc_aggregate(measures, qrels, run)
     return {str(m): float(result[m]) for m in measures}
@@ -105,14 +113,7 @@ def per_query_ndcg(rows: pd.DataFrame, scores: FloatArray) -> FloatArray:
     import ir_measures
 
     measure = ir_measures.parse_measure("nDCG@10")
-    qrels = [
-        ir_measures.Qrel(str(q), str(d), int(rel))
-        for q, d, rel in zip(rows["query"], rows["candidate"], rows["label"], strict=True)
-    ]
-    run = [
-        ir_measures.ScoredDoc(str(q), str(d), float(s))
-        for q, d, s in zip(rows["query"], rows["candidate"], scores, strict=True)
-    ]
+    qrels, run = _qrels_and_run(rows, scores)
     values = {m.query_id: float(m.value) for m in ir_measures.iter_calc([measure], qrels, run)}
     return np.asarray([values[k] for k in sorted(values)], dtype=float)
 

@@ -19,11 +19,13 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from matcher.domain.enums import Industry, ServiceType
 from matcher.errors import DataTableError
 
 ANY_INDUSTRY = "*"
+_E = TypeVar("_E", bound=StrEnum)
 
 
 class GapKind(StrEnum):
@@ -49,34 +51,27 @@ class Complement:
 _COLUMNS = ("gap", "industry", "service_type", "strength", "source")
 
 
+def _member(enum: type[_E], value: str, what: str, path: Path, line: int, extra: str = "") -> _E:
+    """``enum(value)``, or an error naming the row and the known values."""
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(m.value for m in enum)
+        raise DataTableError(
+            path, line, f"unknown {what} '{value}' (known: {extra}{known})"
+        ) from None
+
+
 def _parse(path: Path, line: int, row: dict[str, str | None]) -> Complement:
     values = {c: (row.get(c) or "").strip() for c in _COLUMNS}
     for column in _COLUMNS:
         if not values[column]:
             raise DataTableError(path, line, f"column '{column}' is empty")
-    try:
-        gap = GapKind(values["gap"])
-    except ValueError:
-        known = ", ".join(g.value for g in GapKind)
-        raise DataTableError(
-            path, line, f"unknown gap '{values['gap']}' (known: {known})"
-        ) from None
+    gap = _member(GapKind, values["gap"], "gap", path, line)
     industry: Industry | None = None
     if values["industry"] != ANY_INDUSTRY:
-        try:
-            industry = Industry(values["industry"])
-        except ValueError:
-            known = ", ".join(i.value for i in Industry)
-            raise DataTableError(
-                path, line, f"unknown industry '{values['industry']}' (known: *, {known})"
-            ) from None
-    try:
-        service = ServiceType(values["service_type"])
-    except ValueError:
-        known = ", ".join(s.value for s in ServiceType)
-        raise DataTableError(
-            path, line, f"unknown service type '{values['service_type']}' (known: {known})"
-        ) from None
+        industry = _member(Industry, values["industry"], "industry", path, line, extra="*, ")
+    service = _member(ServiceType, values["service_type"], "service type", path, line)
     try:
         strength = float(values["strength"])
     except ValueError:

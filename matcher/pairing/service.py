@@ -26,6 +26,7 @@ from matcher.pairing.consortia import Member, Proposal, propose_consortia
 from matcher.pairing.gaps import Gap, ManufacturerProfile, derive_gaps
 from matcher.pairing.partners import PartnerExclusion, PartnerMatch, ServiceOffer
 from matcher.pairing.partners import recommend_partners as rank_partners
+from matcher.storage import repository
 from matcher.storage.database import session_scope
 from matcher.storage.tables import ExporterRow, ProductRow
 
@@ -159,11 +160,7 @@ class PairingService:
             profile = self._profile(session, firm)
             documents = [
                 product_document(n, d, h)
-                for n, d, h in session.execute(
-                    select(ProductRow.name, ProductRow.description, ProductRow.hs_code).where(
-                        ProductRow.exporter_id == firm.id
-                    )
-                )
+                for n, d, h in repository.product_documents_of(session, firm.id)
             ]
             offerings, names = self._offers(session, [firm.id])
         gaps = derive_gaps(profile, market)
