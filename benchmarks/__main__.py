@@ -1,10 +1,18 @@
-"""``python -m benchmarks [match|demo|rank ...]``; ``make bench`` runs them all at default sizes."""
+"""``python -m benchmarks [match|demo|rank|consortia ...]``; ``make bench`` runs them all at
+default sizes."""
 
 from __future__ import annotations
 
 import argparse
 
-from benchmarks import bench_demo, bench_encoders, bench_index, bench_match, bench_rank
+from benchmarks import (
+    bench_consortia,
+    bench_demo,
+    bench_encoders,
+    bench_index,
+    bench_match,
+    bench_rank,
+)
 
 
 def main() -> None:
@@ -32,6 +40,9 @@ def main() -> None:
     rank.add_argument("--exporters", type=int, default=1500)
     rank.add_argument("--queries", type=int, default=500)
     rank.add_argument("--seed", type=int, default=20261123)
+    consortia = sub.add_parser("consortia", help="consortium proposals, 30 x 60, MILP vs greedy")
+    consortia.add_argument("--exporters", type=int, default=1500)
+    consortia.add_argument("--seed", type=int, default=20261123)
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -55,6 +66,8 @@ def main() -> None:
             getattr(args, "queries", 500),
             getattr(args, "seed", 20261123),
         )
+    if args.name in (None, "consortia"):
+        bench_consortia.run(getattr(args, "exporters", 1500), getattr(args, "seed", 20261123))
     if args.name in (None, "match"):
         bench_match.run(
             getattr(args, "exporters", 1500),

@@ -26,6 +26,7 @@ from matcher.index.catalogs import BUYERS, CATALOGS, PRODUCTS
 from matcher.index.manager import IndexManager
 from matcher.matching.service import MatchService
 from matcher.matching.shortlist import ShortlistService
+from matcher.pairing.learning import load_current_pairing
 from matcher.pairing.service import PairingService
 from matcher.ranking.base import Ranker
 from matcher.ranking.learned import load_current
@@ -153,7 +154,10 @@ class Runtime:
         """Service partners and consortia, with the services index loaded (built if missing)."""
         if "services" not in self.indexes.loaded():
             self.indexes.load_available("services")
-        return PairingService(self.encoder, self.indexes, self.sessions)
+        ranker = None
+        if self.settings.ranker != "rule":
+            ranker = load_current_pairing(self.settings.rankers_dir)
+        return PairingService(self.encoder, self.indexes, self.sessions, ranker)
 
     def shortlist_service(self) -> ShortlistService:
         """Importers for a firm at a center, with the buyers index loaded (built if missing)."""

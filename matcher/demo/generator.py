@@ -19,6 +19,11 @@ pair's standardised hidden fit. The intercepts are calibrated once, on a sample 
 like the real ones, so that among pairs reaching a stage the advance rate matches the ratio of
 the documented contract probabilities (10/30/40/70% give 1/3, 3/4, 4/7, 7/10). By the chain
 rule P(contract | reached stage) then equals the documented figure on average.
+
+Pairs start two ways: staff pick importers for a firm (about 60% by the HS of its products,
+the rest broadly among their centers' importers), and suppliers answer an importer's posted
+inquiry (manufacturers of the inquired product's HS heading). Inquiry pairs' events carry the
+inquiry's id: they are what a supplier search for that inquiry should have found.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from typing import Any, NamedTuple, TextIO, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from matcher.demo import catalog, names
+from matcher.demo import catalog, names, pairing_outcomes
 from matcher.demo.catalog import CERT_BIT, CERTIFICATIONS, LANG_BIT, PRODUCT_TYPES, Term
 from matcher.demo.hidden_fit import (
     BUYER_TYPES,
@@ -66,7 +71,15 @@ from matcher.domain.enums import (
 )
 from matcher.domain.schemas import RECORD_TYPES
 
-FILE_KINDS: tuple[str, ...] = ("exporters", "products", "services", "buyers", "needs", "events")
+FILE_KINDS: tuple[str, ...] = (
+    "exporters",
+    "products",
+    "services",
+    "buyers",
+    "needs",
+    "events",
+    "pairing_events",
+)
 # The columns each file carries: record field names, in record order. Written out explicitly
 # (not taken from the records) so that a field added to a record later never shifts the rows;
 # ``_check_columns`` fails loudly if one of these disappears from its record.
@@ -159,7 +172,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "note",
         "actor",
         "center",
+        "need_id",
     ),
+    "pairing_events": pairing_outcomes.COLUMNS,
 }
 
 
@@ -180,6 +195,10 @@ CHUNK = 20_000
 SERVICE_SHARE = 0.15
 PAIRS_PER_MANUFACTURER = 3.0
 CALIBRATION_PAIRS = 40_000
+# Bumped whenever the same seed would give different files: stores generated from an older
+# generator (e.g. the evaluation's cached demo stores) are then regenerated, not reused.
+GENERATOR_VERSION = 4
+INQUIRY_ANSWERS = 3.0  # mean suppliers answering one inquiry (at least one)
 SHORTLIST_ADVANCE = 0.7  # shortlisted -> market information sent (undocumented; a design choice)
 
 ProgressFn = Callable[[str, int], None]
@@ -553,6 +572,13 @@ class _Ctx:
     product_seq: int = 0
     service_seq: int = 0
     event_seq: int = 0
+    # Per inquiry: its importer (-1 free-standing), product type and day received.
+    need_buyer: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    need_type: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    need_day: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    # Keys (exporter * n_buyers + buyer) of the pairs staff started, so an inquiry's
+    # responders are new pairs.
+    staff_pairs: list[NDArray[np.int64]] = field(default_factory=list)
 
 
 def exporter_id(i: int) -> str:
@@ -561,6 +587,10 @@ def exporter_id(i: int) -> str:
 
 def buyer_id(i: int) -> str:
     return f"BUY-{i + 1:07d}"
+
+
+def need_id(i: int) -> str:
+    return f"NEED-{i + 1:07d}"
 
 
 def _chunks(n: int) -> Iterator[tuple[int, int]]:
@@ -1356,6 +1386,9 @@ def _needs(ctx: _Ctx, out: _Writer) -> None:
                 bid = ""
                 wanted = _required_certs(country, focus, np.zeros(len(_BUYER_CERT_RULES)))[:1]
             ptype = PRODUCT_TYPES[ptype_id]
+            ctx.need_buyer[start + i] = int(buyer_pick[i]) if linked[i] else -1
+            ctx.need_type[start + i] = ptype_id
+            ctx.need_day[start + i] = int(received[i])
             if country == "VN":
                 lang = "vi" if u[i, 3] < 0.55 else "en" if u[i, 3] < 0.9 else "ko"
             else:
@@ -1383,7 +1416,7 @@ def _needs(ctx: _Ctx, out: _Writer) -> None:
             status = _need_status(has_deadline, int(deadline[i]), float(u[i, 17]))
             rows.append(
                 [
-                    f"NEED-{start + i + 1:07d}",
+                    need_id(start + i),
                     bid,
                     country,
                     _cap(text),
@@ -1599,9 +1632,11 @@ def _simulate(
     calibration: Calibration,
     e: NDArray[np.int64],
     b: NDArray[np.int64],
+    start_day: NDArray[np.int64] | None = None,
 ) -> _Funnel:
     """Walk each pair down the funnel with fit-dependent step probabilities, and date every
-    step: start uniform over the centers' years, each next step 7-60 days later."""
+    step: start uniform over the centers' years (or on ``start_day``), each next step 7-60
+    days later."""
     rng = ctx.streams["events"]
     t = ctx.tables
     p = len(e)
@@ -1613,7 +1648,8 @@ def _simulate(
 
     last_day = _day(LAST_PAIR_DAY)
     first_day = np.where(t.buyer_country_in[b], _day(FIRST_PAIR_DAY_INDIA), _day(FIRST_PAIR_DAY))
-    start_day = first_day + (rng.random(p) * (last_day - first_day + 1)).astype(np.int64)
+    drawn = first_day + (rng.random(p) * (last_day - first_day + 1)).astype(np.int64)
+    start_day = drawn if start_day is None else start_day
     gaps = rng.integers(7, 61, (p, _N_COLS))
     gaps[:, 0] = 0
     gaps[:, _COL_FULFILLED] = rng.integers(30, 121, p)
@@ -1640,56 +1676,121 @@ def _events(ctx: _Ctx, index: _PairIndex, calibration: Calibration, out: _Writer
     funnel events up to the reference date, by a staff member of the importer's center."""
     rng = ctx.streams["pairs"]
     t = ctx.tables
-    staff = [names.STAFF[k] for k in _STAFF_KEYS]
-    center_codes = [c.value for c in _CENTER_CODES] + [""]
     for start, stop in _chunks(ctx.n_exporters):
         man = np.flatnonzero(t.is_manufacturer[start:stop]) + start
         e = np.repeat(man, rng.poisson(PAIRS_PER_MANUFACTURER, len(man))).astype(np.int64)
         if len(e) == 0:
             continue
         e, b = _dedupe_pairs(e, _select_buyers(rng, ctx, index, e), ctx.n_buyers)
+        ctx.staff_pairs.append(e * ctx.n_buyers + b)
         funnel = _simulate(ctx, calibration, e, b)
-        p = len(e)
-        note_on = rng.random((p, _N_COLS)) < 0.5
-        note_u = rng.random((p, _N_COLS))
-        note_ko = rng.random(p) < 0.5
-        staff_u = rng.random(p)
-        rows: list[list[Any]] = []
-        for i in range(p):
-            c = int(t.buyer_center[b[i]])
-            who, ccode = _pick(staff[c], float(staff_u[i])), center_codes[c]
-            eid, bid = exporter_id(int(e[i])), buyer_id(int(b[i]))
-            k = int(funnel.n_advanced[i])
-            steps = [(0, FunnelStage.SHORTLISTED)] + [(j + 1, _STAGES[j]) for j in range(k)]
-            if k == len(_STAGES):
-                if funnel.fulfilled[i]:
-                    steps.append((_COL_FULFILLED, FunnelStage.FULFILLED))
-                    if funnel.claim[i]:
-                        steps.append((_COL_CLAIM, FunnelStage.CLAIM))
-            elif funnel.declined[i]:
-                steps.append((_COL_DECLINED, FunnelStage.DECLINED))
-            for col, stage in steps:
-                if funnel.seconds[i, col] >= _REF_SECONDS:
-                    break  # not yet happened on the reference date
-                note = ""
-                if note_on[i, col]:
-                    term = _pick(_NOTES[stage], float(note_u[i, col]))
-                    note = term.ko if note_ko[i] else term.en
-                ctx.event_seq += 1
-                rows.append(
-                    [
-                        f"EVT-{ctx.event_seq:09d}",
-                        eid,
-                        bid,
-                        stage.value,
-                        str(funnel.stamps[i, col]),
-                        f"{funnel.value_usd[i]:.0f}" if stage is FunnelStage.CONTRACT else "",
-                        note,
-                        who,
-                        ccode,
-                    ]
-                )
-        out.write(rows, ctx.progress)
+        out.write(_event_rows(ctx, rng, e, b, funnel), ctx.progress)
+
+
+def _exporters_by_heading(ctx: _Ctx) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(heading, manufacturer) postings of every product, sorted by heading."""
+    t = ctx.tables
+    hs = t.exporters.hs.astype(np.int64)
+    firms = np.broadcast_to(np.arange(len(hs))[:, None], hs.shape)
+    sel = (hs >= 0) & t.is_manufacturer[:, None]
+    keys, owners = hs[sel] // 100, firms[sel].astype(np.int64)
+    order = np.lexsort((owners, keys))
+    return keys[order], owners[order]
+
+
+def _inquiry_pairs(ctx: _Ctx, calibration: Calibration, out: _Writer) -> None:
+    """Suppliers answering importers' inquiries (the BuyKorea direction): each inquiry from
+    a known importer is forwarded to manufacturers of its product (HS heading of the product
+    type) and 1-5 of them answer, a few days after it was received. The pairs then run the
+    same fit-driven funnel as the staff's, and their events name the inquiry."""
+    rng = ctx.streams["inquiries"]
+    keys, owners = _exporters_by_heading(ctx)
+    staff = np.concatenate(ctx.staff_pairs) if ctx.staff_pairs else np.zeros(0, np.int64)
+    linked = np.flatnonzero(ctx.need_buyer >= 0)
+    e_parts: list[NDArray[np.int64]] = []
+    n_parts: list[NDArray[np.int64]] = []
+    answers = 1 + rng.poisson(INQUIRY_ANSWERS - 1, len(linked))
+    code_u = rng.random(len(linked))
+    for k, need in enumerate(linked):
+        codes = PRODUCT_TYPES[int(ctx.need_type[need])].hs_codes
+        heading = int(_pick(codes, float(code_u[k]))[:4])
+        lo, hi = np.searchsorted(keys, heading, "left"), np.searchsorted(keys, heading, "right")
+        makers = np.unique(owners[lo:hi])
+        if len(makers) == 0:
+            continue
+        chosen = rng.choice(makers, min(int(answers[k]), len(makers)), replace=False)
+        e_parts.append(chosen.astype(np.int64))
+        n_parts.append(np.full(len(chosen), need, np.int64))
+    if not e_parts:
+        return
+    e, needs = np.concatenate(e_parts), np.concatenate(n_parts)
+    b = ctx.need_buyer[needs]
+    key = e * ctx.n_buyers + b
+    _, first = np.unique(key, return_index=True)  # one inquiry per pair: the first
+    fresh = np.zeros(len(e), np.bool_)
+    fresh[first] = True
+    fresh &= ~np.isin(key, staff)
+    e, b, needs = e[fresh], b[fresh], needs[fresh]
+    start_day = ctx.need_day[needs] + rng.integers(1, 15, len(e))
+    funnel = _simulate(ctx, calibration, e, b, start_day=start_day)
+    out.write(_event_rows(ctx, rng, e, b, funnel, needs), ctx.progress)
+
+
+def _event_rows(
+    ctx: _Ctx,
+    rng: np.random.Generator,
+    e: NDArray[np.int64],
+    b: NDArray[np.int64],
+    funnel: _Funnel,
+    needs: NDArray[np.int64] | None = None,
+) -> list[list[Any]]:
+    """Each pair's history up to the reference date, recorded by the importer's center."""
+    t = ctx.tables
+    staff = [names.STAFF[k] for k in _STAFF_KEYS]
+    center_codes = [c.value for c in _CENTER_CODES] + [""]
+    p = len(e)
+    note_on = rng.random((p, _N_COLS)) < 0.5
+    note_u = rng.random((p, _N_COLS))
+    note_ko = rng.random(p) < 0.5
+    staff_u = rng.random(p)
+    rows: list[list[Any]] = []
+    for i in range(p):
+        c = int(t.buyer_center[b[i]])
+        who, ccode = _pick(staff[c], float(staff_u[i])), center_codes[c]
+        eid, bid = exporter_id(int(e[i])), buyer_id(int(b[i]))
+        nid = need_id(int(needs[i])) if needs is not None else ""
+        k = int(funnel.n_advanced[i])
+        steps = [(0, FunnelStage.SHORTLISTED)] + [(j + 1, _STAGES[j]) for j in range(k)]
+        if k == len(_STAGES):
+            if funnel.fulfilled[i]:
+                steps.append((_COL_FULFILLED, FunnelStage.FULFILLED))
+                if funnel.claim[i]:
+                    steps.append((_COL_CLAIM, FunnelStage.CLAIM))
+        elif funnel.declined[i]:
+            steps.append((_COL_DECLINED, FunnelStage.DECLINED))
+        for col, stage in steps:
+            if funnel.seconds[i, col] >= _REF_SECONDS:
+                break  # not yet happened on the reference date
+            note = ""
+            if note_on[i, col]:
+                term = _pick(_NOTES[stage], float(note_u[i, col]))
+                note = term.ko if note_ko[i] else term.en
+            ctx.event_seq += 1
+            rows.append(
+                [
+                    f"EVT-{ctx.event_seq:09d}",
+                    eid,
+                    bid,
+                    stage.value,
+                    str(funnel.stamps[i, col]),
+                    f"{funnel.value_usd[i]:.0f}" if stage is FunnelStage.CONTRACT else "",
+                    note,
+                    who,
+                    ccode,
+                    nid,
+                ]
+            )
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1706,6 +1807,7 @@ _STREAMS = (
     "calibration",
     "pairs",
     "events",
+    "inquiries",
 )
 
 
@@ -1714,7 +1816,7 @@ def sizes(exporters: int) -> dict[str, int]:
     return {
         "exporters": exporters,
         "buyers": max(100, exporters // 2),
-        "needs": max(50, exporters // 5),
+        "needs": max(50, exporters // 2),
     }
 
 
@@ -1774,13 +1876,17 @@ def generate_with_tables(
         n_buyers=n_buyers,
         n_needs=n_needs,
         buyer_city_id=np.zeros(n_buyers, np.int16),
+        need_buyer=np.full(n_needs, -1, np.int64),
+        need_type=np.zeros(n_needs, np.int64),
+        need_day=np.zeros(n_needs, np.int64),
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     # A manifest left from an earlier run must not describe files that are being replaced.
     (out_dir / "manifest.json").unlink(missing_ok=True)
     paths = {kind: out_dir / f"{kind}.csv" for kind in FILE_KINDS}
+    firm_kinds = [k for k in FILE_KINDS if k != "pairing_events"]
     with ExitStack() as stack:
-        writers = {kind: _Writer(paths[kind], kind, stack) for kind in FILE_KINDS}
+        writers = {kind: _Writer(paths[kind], kind, stack) for kind in firm_kinds}
         for start, stop in _chunks(exporters):
             _exporter_chunk(ctx, start, stop, writers)
         for start, stop in _chunks(n_buyers):
@@ -1789,9 +1895,18 @@ def generate_with_tables(
         index = _pair_index(ctx)
         calibration = _calibrate(ctx, index)
         _events(ctx, index, calibration, writers["events"])
+        _inquiry_pairs(ctx, calibration, writers["events"])
         row_counts = {kind: w.rows for kind, w in writers.items()}
     for writer in writers.values():
         writer.publish()
+    # Pairings read the published firm and offering files back (see pairing_outcomes).
+    with ExitStack() as stack:
+        pairing = _Writer(paths["pairing_events"], "pairing_events", stack)
+        pairing_outcomes.write_pairing_events(
+            out_dir, seed, lambda rows: pairing.write(rows, progress), names.STAFF
+        )
+    pairing.publish()
+    row_counts["pairing_events"] = pairing.rows
     manifest = DemoManifest(
         out_dir=out_dir,
         seed=seed,

@@ -266,6 +266,9 @@ class FunnelEventRecord(Record):
     note: LongText = None
     actor: ShortText = None
     center: OptCenter = None
+    # The inquiry the pair answers, where it began with one (a buyer's posted need, the
+    # BuyKorea direction); blank for pairs staff started from a firm's side.
+    need_id: Annotated[ExternalId | None, BeforeValidator(_blank_to_none)] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +282,33 @@ class FunnelEventRecord(Record):
         return data
 
 
+class PairingEventRecord(Record):
+    """One step of a manufacturer-service pairing for a market: the same funnel as a
+    firm-importer pair, on (manufacturer, service offering). ``external_id`` defaults to a
+    hash of its content, so re-loading a file never duplicates history."""
+
+    external_id: ExternalId = ""  # filled by _derive_id
+    manufacturer_id: ExternalId
+    service_id: ExternalId
+    market: Country
+    stage: FunnelStage
+    occurred_at: dt.datetime
+    note: LongText = None
+    actor: ShortText = None
+    center: OptCenter = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not str(data.get("external_id") or "").strip():
+            key = "|".join(
+                str(data.get(k, "")).strip()
+                for k in ("manufacturer_id", "service_id", "market", "stage", "occurred_at")
+            )
+            data = {**data, "external_id": "pe-" + hashlib.sha1(key.encode()).hexdigest()[:20]}
+        return data
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     "exporters": ExporterRecord,
     "products": ProductRecord,
@@ -286,4 +316,5 @@ RECORD_TYPES: dict[str, type[Record]] = {
     "buyers": BuyerRecord,
     "needs": NeedRecord,
     "events": FunnelEventRecord,
+    "pairing_events": PairingEventRecord,
 }

@@ -53,6 +53,7 @@ class PairTimeline:
     buyer: IntArray
     start: IntArray  # seconds
     reached: IntArray  # (pairs, MAX_GRADE) seconds; a large sentinel where not reached
+    need: IntArray  # the inquiry the pair answers (internal need id), -1 where none
 
     @property
     def size(self) -> int:
@@ -71,14 +72,15 @@ NOT_REACHED = np.iinfo(np.int64).max // 4
 
 
 def timelines(events: pd.DataFrame) -> PairTimeline:
-    """Pair timelines from an events frame (exporter_id, buyer_id, stage, occurred_at).
+    """Pair timelines from an events frame (exporter_id, buyer_id, stage, occurred_at and,
+    where present, need_id: a pair answers the first inquiry its events name).
 
     A pair starts at its first event of any stage (normally "recommended" or "shortlisted");
     a step is reached at its first event. Later repeats are ignored.
     """
     if events.empty:
         empty = np.zeros(0, np.int64)
-        return PairTimeline(empty, empty, empty, np.zeros((0, MAX_GRADE), np.int64))
+        return PairTimeline(empty, empty, empty, np.zeros((0, MAX_GRADE), np.int64), empty)
     frame = pd.DataFrame(
         {
             "e": events["exporter_id"].to_numpy(dtype=np.int64),
@@ -99,11 +101,19 @@ def timelines(events: pd.DataFrame) -> PairTimeline:
         if len(hit):
             reached[position.loc[hit.index].to_numpy(), k] = hit.to_numpy()
     reached = np.minimum.accumulate(reached[:, ::-1], axis=1)[:, ::-1]
+    need = np.full(len(pairs), -1, np.int64)
+    if "need_id" in events.columns:
+        linked = pd.to_numeric(events["need_id"], errors="coerce").to_numpy(dtype=float)
+        named = frame.assign(n=linked)[np.isfinite(linked)]
+        if len(named):
+            first = named.sort_values("t").groupby(["e", "b"])["n"].first()
+            need[position.loc[first.index].to_numpy()] = first.to_numpy(dtype=np.int64)
     return PairTimeline(
         exporter=pairs.get_level_values(0).to_numpy(dtype=np.int64),
         buyer=pairs.get_level_values(1).to_numpy(dtype=np.int64),
         start=start.to_numpy(dtype=np.int64),
         reached=reached,
+        need=need,
     )
 
 

@@ -69,7 +69,8 @@ def register(kind: IngestKind) -> IngestKind:
 
 for _entity, _record in RECORD_TYPES.items():
     _required = _required_fields(_record)
-    if _entity == "events":  # events derive their id from their content when none is given
+    # Events derive their id from their content when none is given.
+    if _entity in ("events", "pairing_events"):
         _required = tuple(c for c in _required if c != "external_id")
     register(
         IngestKind(

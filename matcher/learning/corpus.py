@@ -2,9 +2,10 @@
 
 - the product catalog and the importers (through the same catalog loaders the indexes use);
 - the funnel events, as pair timelines and point-in-time history;
-- product documents encoded as passages, importer interests encoded as queries (the e5
-  prefixes differ, so each has its own embedding cache), and from them the similarity of every
-  firm to every importer: the best of the firm's products, as the supplier search sees it.
+- product documents encoded as passages, importer interests and inquiries encoded as queries
+  (the e5 prefixes differ, so each has its own embedding cache), and from them the similarity
+  of every firm to every importer and to every inquiry that started a pair: the best of the
+  firm's products, as the supplier search sees it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
 from matcher.embedding.encoders import Encoder
+from matcher.embedding.texts import inquiry_query
 from matcher.features.history import PairTimeline
 from matcher.features.pairs import PairContext, make_context
 from matcher.features.profiles import price_positions
 from matcher.index.catalogs import BUYERS, PRODUCTS
 from matcher.storage import repository
 from matcher.storage.database import session_scope
+from matcher.storage.tables import NeedRow
 
 log = logging.getLogger(__name__)
 FloatMatrix = npt.NDArray[np.float32]
@@ -43,6 +46,43 @@ class Corpus:
     buyer_ids: npt.NDArray[np.int64]  # columns of ``similarity``
     similarity: FloatMatrix  # (firms x importers): best product cosine
     product_positions: pd.Series  # product id -> price position
+    # Inquiries that started a pair (index: need id, sorted), and (firms x inquiries) cosine.
+    needs: pd.DataFrame
+    need_similarity: FloatMatrix
+
+    @property
+    def need_ids(self) -> npt.NDArray[np.int64]:
+        out: npt.NDArray[np.int64] = self.needs.index.to_numpy(dtype=np.int64)
+        return out
+
+    def need_row(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        out: npt.NDArray[np.intp] = np.searchsorted(self.need_ids, ids)
+        return out
+
+    def hs_levels_for_need(self, need: int) -> npt.NDArray[np.float64]:
+        """Shared HS level of one inquiry's codes with every firm: 2 heading, 1 chapter."""
+        e_ch, e_hd, _, _ = self._hs_sets()
+        codes = [str(c) for c in self.needs["hs"].loc[need]]
+        ch = {c[:2] for c in codes}
+        hd = {c[:4] for c in codes if len(c) >= 4}
+        return np.asarray(
+            [2.0 if hd & h else 1.0 if ch & c else 0.0 for c, h in zip(e_ch, e_hd, strict=True)]
+        )
+
+    def need_query(self, need: int) -> dict[str, object]:
+        """The buyer side of a pair frame as the inquiry states it (as a live match does)."""
+        row = self.needs.loc[need]
+        columns: dict[str, object] = {
+            "q_quantity": _number(row["quantity"]),
+            "q_target_price": _number(row["target_price_usd"]),
+        }
+        if row["hs"]:
+            columns["b_hs"] = list(row["hs"])
+        if row["required_certifications"]:
+            columns["b_required"] = list(row["required_certifications"])
+        if isinstance(row["country"], str) and row["country"]:
+            columns["b_country"] = row["country"]
+        return columns
 
     def exporter_row(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
         out: npt.NDArray[np.intp] = np.searchsorted(self.exporter_ids, ids)
@@ -81,15 +121,6 @@ class Corpus:
             ]
         )
 
-    def hs_levels_for_buyer(self, col: int) -> npt.NDArray[np.float64]:
-        e_ch, e_hd, b_ch, b_hd = self._hs_sets()
-        return np.asarray(
-            [
-                2.0 if b_hd[col] & h else 1.0 if b_ch[col] & c else 0.0
-                for c, h in zip(e_ch, e_hd, strict=True)
-            ]
-        )
-
     @property
     def buyer_centers(self) -> npt.NDArray[np.object_]:
         """Each importer's center code (None where no center covers it), in column order."""
@@ -119,9 +150,41 @@ class Corpus:
         return out
 
 
-def _best_per_exporter(
+def _number(value: object) -> float | None:
+    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    return None if pd.isna(number) else float(number)
+
+
+_NEED_COLUMNS = (
+    "id",
+    "buyer_id",
+    "country",
+    "text",
+    "hs_codes",
+    "suggested_hs_codes",
+    "required_certifications",
+    "quantity",
+    "target_price_usd",
+)
+
+
+def _inquiries(session: Session, ids: set[int]) -> pd.DataFrame:
+    """The inquiries that started a pair, whatever their status now; ``hs`` holds the
+    confirmed codes, else the machine suggestions (as the open-needs index does)."""
+    rows = [r for r in repository.iter_table(session, NeedRow, _NEED_COLUMNS) if r["id"] in ids]
+    frame = pd.DataFrame.from_records(rows, columns=list(_NEED_COLUMNS))
+    frame["hs"] = [
+        list(c or s or [])
+        for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)
+    ]
+    frame["required_certifications"] = [list(r or []) for r in frame["required_certifications"]]
+    return frame.set_index("id").sort_index()
+
+
+def best_per_owner(
     product_vectors: FloatMatrix, product_exporters: npt.NDArray[np.int64], queries: FloatMatrix
 ) -> tuple[npt.NDArray[np.int64], FloatMatrix]:
+    """(owners sorted, owners x queries): each owner's best cosine over its vectors."""
     order = np.argsort(product_exporters, kind="stable")
     sorted_exporters = product_exporters[order]
     exporters, starts = np.unique(sorted_exporters, return_index=True)
@@ -144,6 +207,8 @@ def load_corpus(
         products = PRODUCTS.load(session)
         buyers = BUYERS.load(session)
         events = repository.events_frame(session)
+        linked = pd.to_numeric(events["need_id"], errors="coerce")
+        needs = _inquiries(session, {int(n) for n in linked.dropna().unique()})
     log.info(
         "corpus: %d products, %d importers, %d events", len(products), len(buyers), len(events)
     )
@@ -152,8 +217,14 @@ def load_corpus(
     queries = EmbeddingCache(root / "queries", encoder.name, encoder.dim)
     product_vectors = documents.get_or_encode(PRODUCTS.text(products), encoder.encode_documents)
     buyer_vectors = queries.get_or_encode(BUYERS.text(buyers), encoder.encode_queries)
-    exporter_ids, similarity = _best_per_exporter(
+    need_vectors = queries.get_or_encode(
+        [inquiry_query(str(t)) for t in needs["text"]], encoder.encode_queries
+    )
+    exporter_ids, similarity = best_per_owner(
         product_vectors, products["exporter_id"].to_numpy(dtype=np.int64), buyer_vectors
+    )
+    _, need_similarity = best_per_owner(
+        product_vectors, products["exporter_id"].to_numpy(dtype=np.int64), need_vectors
     )
     context = make_context(products, buyers, events, settings.market_scores_path)
     timeline = context.timeline
@@ -169,4 +240,6 @@ def load_corpus(
         buyer_ids=buyers["id"].to_numpy(dtype=np.int64),
         similarity=similarity,
         product_positions=positions,
+        needs=needs,
+        need_similarity=need_similarity,
     )

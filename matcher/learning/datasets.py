@@ -2,9 +2,11 @@
 
 Two directions share one construction:
 
-- ``importer_fit``: the query is a Korean firm, the candidates importers (the staff's shortlist);
-- ``supplier_fit``: the query is an importer, the candidates Korean firms (BuyKorea's
-  direction).
+- ``importer_fit``: the query is a Korean firm, the candidates importers (the staff's shortlist):
+  pairs staff started from a firm's side;
+- ``supplier_fit``: the query is an importer's inquiry, the candidates Korean firms (BuyKorea's
+  direction): pairs whose events name the inquiry they answer. The inquiry's own text, HS codes,
+  requirements, quantity and target price make the query, as they do in a live match.
 
 A query's group holds the pairs the centers actually worked in the window (graded by how far
 each got, ``FunnelStage`` relevance 0-5) plus candidates retrieval would have offered but
@@ -37,6 +39,7 @@ Direction = Literal["importer_fit", "supplier_fit"]
 DIRECTIONS: tuple[Direction, ...] = ("importer_fit", "supplier_fit")
 IntArray = npt.NDArray[np.int64]
 DAY = 86_400
+MIN_CALIBRATION_SHARE = 0.05  # of mature pairs; below it the calibration slice is re-cut
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,15 @@ class TimeSplit:
         cutoff = int(np.quantile(mature, 1.0 - test_share))
         train_end = int(np.quantile(mature, 1.0 - test_share - calibration_share))
         calibration_end = max(train_end, cutoff - maturity)
+        # Calibration pairs must be mature at the cutoff. Where the history is short (a few
+        # years of inquiries), that leaves the slice above nearly empty: calibrate instead on
+        # the newest share of the pairs that are mature at the cutoff.
+        learnable = mature[mature < cutoff - maturity]
+        in_slice = ((learnable >= train_end) & (learnable < calibration_end)).sum()
+        if len(learnable) and in_slice < MIN_CALIBRATION_SHARE * len(mature):
+            share = calibration_share / (1.0 - test_share)
+            train_end = min(train_end, int(np.quantile(learnable, 1.0 - share)))
+            calibration_end = cutoff - maturity
         return cls(train_end, calibration_end, cutoff, data_end - maturity, data_end)
 
 
@@ -101,7 +113,7 @@ class GroupedSet:
 def _sides(direction: Direction) -> tuple[str, str]:
     """(query column, candidate column)."""
     return (
-        ("exporter_id", "buyer_id") if direction == "importer_fit" else ("buyer_id", "exporter_id")
+        ("exporter_id", "buyer_id") if direction == "importer_fit" else ("need_id", "exporter_id")
     )
 
 
@@ -117,9 +129,10 @@ def candidate_pool(
     ``center``, among that center's importers only (as the staff shortlist searches).
 
     First-stage score: the standardised similarity (the best of the firm's products against
-    the importer's interests), plus the HS level the two share (heading 2, chapter 1, as the
-    HS postings of the index find them), plus, for importers, standardised recorded
-    responsiveness (an importer that never answers is a poor candidate whatever it buys).
+    the importer's interests or the inquiry's text), plus the HS level the two share (heading
+    2, chapter 1, as the HS postings of the index find them), plus, for importers, standardised
+    recorded responsiveness (an importer that never answers is a poor candidate whatever it
+    buys).
     """
     if direction == "importer_fit":
         row = corpus.exporter_row(np.asarray([query]))[0]
@@ -131,10 +144,10 @@ def candidate_pool(
             mine = corpus.buyer_centers == center
             sims, ids, levels, extra = sims[mine], ids[mine], levels[mine], extra[mine]
     else:
-        col = corpus.buyer_row(np.asarray([query]))[0]
-        sims = corpus.similarity[:, col].astype(np.float64)
+        col = corpus.need_row(np.asarray([query]))[0]
+        sims = corpus.need_similarity[:, col].astype(np.float64)
         ids = corpus.exporter_ids
-        levels = corpus.hs_levels_for_buyer(col)
+        levels = corpus.hs_levels_for_need(query)
         extra = np.zeros(len(ids))
     score = first_stage_score(sims, levels, extra)
     k = min(k, len(ids))
@@ -142,6 +155,16 @@ def candidate_pool(
     top = top[np.argsort(-score[top], kind="stable")]
     out: IntArray = np.asarray(ids[top], dtype=np.int64)
     return out
+
+
+def direction_pairs(corpus: Corpus, direction: Direction) -> npt.NDArray[np.bool_]:
+    """The timeline's pairs a direction learns from: pairs staff started from a firm's side
+    (importer fit), or pairs an inquiry started (supplier fit); both sides known."""
+    t = corpus.timeline
+    known = np.isin(t.exporter, corpus.exporter_ids) & np.isin(t.buyer, corpus.buyer_ids)
+    if direction == "importer_fit":
+        return known & (t.need < 0)
+    return known & np.isin(t.need, corpus.need_ids)
 
 
 def build_set(
@@ -158,12 +181,12 @@ def build_set(
     t = corpus.timeline
     q_col, c_col = _sides(direction)
     in_window = (t.start >= window[0]) & (t.start < window[1])
-    known_e = np.isin(t.exporter, corpus.exporter_ids) & np.isin(t.buyer, corpus.buyer_ids)
-    mask = in_window & known_e
+    mask = in_window & direction_pairs(corpus, direction)
     worked = pd.DataFrame(
         {
             "exporter_id": t.exporter[mask],
             "buyer_id": t.buyer[mask],
+            "need_id": t.need[mask],
             "start": t.start[mask],
             "label": t.grade_as_of(label_at)[mask],
         }
@@ -178,30 +201,84 @@ def build_set(
         if negatives is not None and len(pool) > negatives:
             pool = rng.choice(pool, negatives, replace=False)
         others = pd.DataFrame({c_col: pool, q_col: query, "label": 0, "contacted": False})
-        mine = group[[c_col, q_col, "label"]].assign(contacted=True)
+        if direction == "supplier_fit":
+            others["buyer_id"] = int(group["buyer_id"].to_numpy()[0])  # the inquiry's importer
+        else:
+            others["need_id"] = -1
+        mine = group[["exporter_id", "buyer_id", "need_id", "label"]].assign(contacted=True)
         both = pd.concat([mine, others], ignore_index=True)
         both["query"] = query
         both["at"] = at
         parts.append(both)
-    rows = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["exporter_id", "buyer_id", "label", "contacted", "query", "at"])
+    columns = ["exporter_id", "buyer_id", "need_id", "label", "contacted", "query", "at"]
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    rows = rows.astype(
+        {"exporter_id": np.int64, "buyer_id": np.int64, "need_id": np.int64, "label": np.int64}
     )
-    rows = rows.astype({"exporter_id": np.int64, "buyer_id": np.int64, "label": np.int64})
-    rows["similarity"] = corpus.pair_similarity(
-        rows["exporter_id"].to_numpy(), rows["buyer_id"].to_numpy()
-    )
-    frame = pair_frames.build(
-        corpus.context,
-        rows["exporter_id"].to_numpy(),
-        rows["buyer_id"].to_numpy(),
-        rows["at"].to_numpy(dtype=np.int64),
-        similarity=rows["similarity"].to_numpy(),
-        groups=rows["query"].to_numpy(dtype=np.int64),
-    )
+    if direction == "importer_fit":
+        rows["similarity"] = corpus.pair_similarity(
+            rows["exporter_id"].to_numpy(), rows["buyer_id"].to_numpy()
+        )
+        frame = pair_frames.build(
+            corpus.context,
+            rows["exporter_id"].to_numpy(),
+            rows["buyer_id"].to_numpy(),
+            rows["at"].to_numpy(dtype=np.int64),
+            similarity=rows["similarity"].to_numpy(),
+            groups=rows["query"].to_numpy(dtype=np.int64),
+        )
+    else:
+        rows["similarity"] = corpus.need_similarity[
+            corpus.exporter_row(rows["exporter_id"].to_numpy()),
+            corpus.need_row(rows["need_id"].to_numpy()),
+        ].astype(np.float64)
+        frame = _inquiry_frames(corpus, rows)
     features = registry.compute(frame, tuple(registry.FEATURES))
     return GroupedSet(rows, features.reset_index(drop=True), direction)
+
+
+def query_frame(
+    corpus: Corpus, direction: Direction, query: int, candidates: IntArray, at: int
+) -> pd.DataFrame:
+    """The pair frame of one query's candidates as of ``at``: a firm's importers, or an
+    inquiry's firms (the inquiry's importer and stated terms on the buyer side)."""
+    if direction == "importer_fit":
+        e = np.full(len(candidates), query, np.int64)
+        return pair_frames.build(
+            corpus.context, e, candidates, at, similarity=corpus.pair_similarity(e, candidates)
+        )
+    buyer = int(corpus.needs["buyer_id"].loc[query])
+    sims = corpus.need_similarity[
+        corpus.exporter_row(candidates), corpus.need_row(np.asarray([query]))[0]
+    ].astype(np.float64)
+    return pair_frames.build(
+        corpus.context,
+        candidates,
+        np.full(len(candidates), buyer, np.int64),
+        at,
+        similarity=sims,
+        query=corpus.need_query(query),
+    )
+
+
+def _inquiry_frames(corpus: Corpus, rows: pd.DataFrame) -> pd.DataFrame:
+    """Pair frames of inquiry rows, one inquiry at a time: its stated codes, requirements,
+    quantity and price stand in for the importer's profile, as in a live match."""
+    frames: list[pd.DataFrame] = []
+    for need, group in rows.groupby("query", sort=False):
+        frames.append(
+            pair_frames.build(
+                corpus.context,
+                group["exporter_id"].to_numpy(),
+                group["buyer_id"].to_numpy(),
+                group["at"].to_numpy(dtype=np.int64),
+                similarity=group["similarity"].to_numpy(),
+                query=corpus.need_query(int(need)),  # type: ignore[arg-type]
+            ).set_axis(group.index)
+        )
+    if not frames:
+        return pair_frames.build(corpus.context, [], [], 0, similarity=[])
+    return pd.concat(frames).loc[rows.index]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from matcher.learning.datasets import (
     TimeSplit,
     build_set,
     candidate_recall,
+    direction_pairs,
 )
 from matcher.ranking.learned import CONSULTATION_GRADE, LTRRanker, TrainingSet, ranker_name
 from matcher.ranking.rule import RuleRanker
@@ -63,9 +64,15 @@ def _texts(corpus: Corpus) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def tfidf_scores(corpus: Corpus, rows: pd.DataFrame) -> FloatArray:
+    """Character n-gram TF-IDF cosine of the firm's products against the query side: the
+    inquiry's text for inquiry rows (``need_id`` set), else the importer's profile."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     firm, buyer = _texts(corpus)
+    by_need = "need_id" in rows.columns and bool((rows["need_id"] >= 0).all()) and len(rows)
+    if by_need:
+        texts = corpus.needs["text"]
+        buyer = {int(i): str(t) for i, t in zip(texts.index, texts, strict=True)}
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
     vectorizer.fit(list(firm.values()) + list(buyer.values()))
     e_ids = sorted(firm)
@@ -75,7 +82,8 @@ def tfidf_scores(corpus: Corpus, rows: pd.DataFrame) -> FloatArray:
     e_pos = {e: i for i, e in enumerate(e_ids)}
     b_pos = {b: i for i, b in enumerate(b_ids)}
     ei = np.asarray([e_pos.get(int(e), -1) for e in rows["exporter_id"]])
-    bi = np.asarray([b_pos.get(int(b), -1) for b in rows["buyer_id"]])
+    query_side = rows["need_id"] if by_need else rows["buyer_id"]
+    bi = np.asarray([b_pos.get(int(b), -1) for b in query_side])
     ok = (ei >= 0) & (bi >= 0)
     out = np.zeros(len(rows))
     left = e_mat[ei[ok]]
@@ -223,6 +231,7 @@ class DirectionReport:
     tree_settings: dict[str, int] = field(default_factory=dict)
     validation: list[dict[str, Any]] = field(default_factory=list)
     importance: dict[str, float] = field(default_factory=dict)
+    split: dict[str, int] = field(default_factory=dict)  # this direction's TimeSplit
 
 
 def _with_candidates(data: GroupedSet) -> pd.DataFrame:
@@ -315,6 +324,7 @@ def evaluate_direction(
         calibration=calib,
         importance=ranker.importance_,
         tree_settings=selection.chosen,
+        split=dict(split.__dict__),
         validation=selection.validation,
     )
     return report, ranker
@@ -322,25 +332,29 @@ def evaluate_direction(
 
 def evaluate(
     corpus: Corpus, *, maturity_days: int = 240, negatives: int = 60, seed: int = 0
-) -> tuple[list[DirectionReport], dict[str, LTRRanker], TimeSplit]:
+) -> tuple[list[DirectionReport], dict[str, LTRRanker], dict[str, TimeSplit]]:
     data_end = int(corpus.timeline.reached[corpus.timeline.reached < 2**60].max(initial=0))
     data_end = max(data_end, int(corpus.timeline.start.max(initial=0))) + 1
-    split = TimeSplit.by_share(corpus.timeline.start, data_end, maturity_days=maturity_days)
+    splits: dict[str, TimeSplit] = {}
     reports: list[DirectionReport] = []
     rankers: dict[str, LTRRanker] = {}
     for direction in DIRECTIONS:
+        # Each direction splits its own pairs: inquiries began later than the centers' work,
+        # and one split over both would give one direction a test window of another size.
+        starts = corpus.timeline.start[direction_pairs(corpus, direction)]
+        split = TimeSplit.by_share(starts, data_end, maturity_days=maturity_days)
+        splits[direction] = split
         report, ranker = evaluate_direction(
             corpus, direction, split, negatives=negatives, seed=seed
         )
         reports.append(report)
         rankers[direction] = ranker
-    return reports, rankers, split
+    return reports, rankers, splits
 
 
-def write_json(reports: list[DirectionReport], split: TimeSplit, path: Path, **extra: Any) -> Path:
+def write_json(reports: list[DirectionReport], path: Path, **extra: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
-        "split": split.__dict__,
         "directions": [r.__dict__ for r in reports],
         **extra,
     }

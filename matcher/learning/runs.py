@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from matcher.config import Settings
 from matcher.embedding.encoders import Encoder
 from matcher.learning.corpus import Corpus, load_corpus
@@ -27,7 +29,7 @@ from matcher.storage import database
 class EvaluationRun:
     reports: list[DirectionReport]
     rankers: dict[str, LTRRanker]
-    split: TimeSplit
+    splits: dict[str, TimeSplit]  # per direction
     corpus: Corpus
     source: str
 
@@ -38,7 +40,8 @@ def demo_settings(settings: Settings, exporters: int, seed: int, perturbed: bool
     # name and nothing here reads them (see the circularity test).
     from matcher import demo as demo_package
 
-    label = f"demo-{exporters}-{seed}-{'perturbed' if perturbed else 'default'}"
+    weights = "perturbed" if perturbed else "default"
+    label = f"demo-{exporters}-{seed}-{weights}-v{demo_package.GENERATOR_VERSION}"
     root = settings.data_dir / "evaluation" / label
     demo = settings.model_copy(update={"data_dir": root, "database_url": None})
     done = root / "loaded.json"
@@ -53,10 +56,23 @@ def demo_settings(settings: Settings, exporters: int, seed: int, perturbed: bool
         )
         engine = database.engine_from_settings(demo)
         database.upgrade(engine)
-        demo_package.load_demo(root / "demo", database.session_factory(engine))
+        sessions = database.session_factory(engine)
+        demo_package.load_demo(root / "demo", sessions)
+        _suggest_hs(settings, sessions)
         engine.dispose()
         done.write_text(json.dumps(manifest.counts), encoding="utf-8")
     return demo
+
+
+def _suggest_hs(settings: Settings, sessions: sessionmaker[Session]) -> None:
+    """HS suggestions for inquiries without a code, as ``tradematch ingest`` gives a store:
+    the supplier search reads them where an inquiry states none."""
+    from matcher.embedding.encoders import build_encoder
+    from matcher.suggest.enrich import suggest_missing_hs
+    from matcher.suggest.hs import HSSuggester
+
+    suggester = HSSuggester(build_encoder(settings), settings.model_cache_dir).fit()
+    suggest_missing_hs(sessions, suggester)
 
 
 def run_evaluation(
@@ -71,11 +87,11 @@ def run_evaluation(
     engine = database.engine_from_settings(settings)
     sessions = database.session_factory(engine)
     corpus = load_corpus(settings, sessions, encoder, cache_root=cache_root)
-    reports, rankers, split = evaluate(
+    reports, rankers, splits = evaluate(
         corpus, maturity_days=settings.label_maturity_days, negatives=negatives, seed=seed
     )
     engine.dispose()
-    return EvaluationRun(reports, rankers, split, corpus, source)
+    return EvaluationRun(reports, rankers, splits, corpus, source)
 
 
 def save_rankers(run: EvaluationRun, models_root: Path, encoder_name: str) -> dict[str, Path]:
@@ -88,7 +104,7 @@ def save_rankers(run: EvaluationRun, models_root: Path, encoder_name: str) -> di
         directory = models_root / ranker.name / version
         ranker.save(directory)
         (directory / "card.md").write_text(model_card(report, run, encoder_name), encoding="utf-8")
-        write_json([report], run.split, directory / "evaluation.json", source=run.source)
+        write_json([report], directory / "evaluation.json", source=run.source)
         (models_root / ranker.name / "CURRENT").write_text(version, encoding="utf-8")
         out[report.direction] = directory
     return out
@@ -129,13 +145,14 @@ TABLE_HEADER = [
 
 
 def model_card(report: DirectionReport, run: EvaluationRun, encoder_name: str) -> str:
+    split = run.splits[report.direction]
     lines = [
         f"# {run.rankers[report.direction].name}",
         "",
         f"LightGBM lambdarank, {report.direction.replace('_', ' ')}; encoder {encoder_name}.",
         f"Trained on: {run.source}. Time split (UTC): trees on pairs started before "
-        f"{_day(run.split.train_end)}, calibration until {_day(run.split.calibration_end)}, "
-        f"test {_day(run.split.cutoff)} to {_day(run.split.test_end)}.",
+        f"{_day(split.train_end)}, calibration until {_day(split.calibration_end)}, "
+        f"test {_day(split.cutoff)} to {_day(split.test_end)}.",
         "",
         "## Held-out metrics (future pairs)",
         "",

@@ -8,8 +8,9 @@ the firm's products (the ``services`` vector index) -> rank (``partners``) or as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,10 +21,12 @@ from matcher.domain.enums import FirmKind, ServiceType
 from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import product_document
 from matcher.errors import InputValidationError, NotFoundError
+from matcher.features.history import seconds, timelines
 from matcher.index.catalogs import SERVICES
 from matcher.index.manager import IndexManager
 from matcher.pairing.consortia import Member, Proposal, propose_consortia
 from matcher.pairing.gaps import Gap, ManufacturerProfile, derive_gaps
+from matcher.pairing.learning import PairingRanker, pairing_features, track_counts, track_record
 from matcher.pairing.partners import PartnerExclusion, PartnerMatch, ServiceOffer
 from matcher.pairing.partners import recommend_partners as rank_partners
 from matcher.storage import repository
@@ -53,12 +56,38 @@ def _name(row: ExporterRow) -> str:
 
 
 class PairingService:
+    """``ranker``: the learned pairing ranker once trained on recorded pairings; without one
+    the rule scorer (``partners``) ranks. Either way the exclusions and the gaps each result
+    closes come from the complementarity table."""
+
     def __init__(
-        self, encoder: Encoder, indexes: IndexManager, sessions: sessionmaker[Session]
+        self,
+        encoder: Encoder,
+        indexes: IndexManager,
+        sessions: sessionmaker[Session],
+        ranker: PairingRanker | None = None,
     ) -> None:
         self.encoder = encoder
         self.indexes = indexes
         self.sessions = sessions
+        self.ranker = ranker
+
+    @staticmethod
+    def _track(session: Session, offerings: pd.DataFrame) -> tuple[dict[int, int], dict[int, int]]:
+        """Per service firm: recorded pairings and those that advanced, as of now."""
+        events = repository.pairing_events_frame(session)
+        timeline = timelines(
+            events.rename(columns={"manufacturer_id": "exporter_id", "service_id": "buyer_id"})
+        )
+        offer_firm = dict(
+            zip(
+                offerings["id"].astype(int).tolist(),
+                offerings["exporter_id"].astype(int).tolist(),
+                strict=True,
+            )
+        )
+        now = int(seconds([dt.datetime.now(dt.UTC)])[0])
+        return track_counts(timeline, offer_firm, now + 1)
 
     def _profile(self, session: Session, firm: ExporterRow) -> ManufacturerProfile:
         products = session.execute(
@@ -124,7 +153,12 @@ class PairingService:
         return out
 
     @staticmethod
-    def _as_offers(offerings: pd.DataFrame, relevance: np.ndarray) -> list[ServiceOffer]:
+    def _as_offers(
+        offerings: pd.DataFrame,
+        relevance: np.ndarray,
+        track: tuple[dict[int, int], dict[int, int]] = ({}, {}),
+    ) -> list[ServiceOffer]:
+        pairs, advanced = track
         out = []
         columns = [
             offerings[c].to_numpy(dtype=object)
@@ -149,6 +183,8 @@ class PairingService:
                     languages=[str(lang) for lang in (langs or [])],
                     capacity_left=None if np.isnan(capacity) else int(capacity),
                     similarity=float(sim),
+                    pairings=pairs.get(int(firm), 0),
+                    advanced=advanced.get(int(firm), 0),
                 )
             )
         return out
@@ -163,10 +199,40 @@ class PairingService:
                 for n, d, h in repository.product_documents_of(session, firm.id)
             ]
             offerings, names = self._offers(session, [firm.id])
+            track = self._track(session, offerings)
         gaps = derive_gaps(profile, market)
-        offers = self._as_offers(offerings, self._relevance(documents, offerings))
-        ranked, excluded = rank_partners(gaps, market, offers, top_k)
+        offers = self._as_offers(offerings, self._relevance(documents, offerings), track)
+        if self.ranker is None:
+            ranked, excluded = rank_partners(gaps, market, offers, top_k)
+        else:
+            ranked, excluded = rank_partners(gaps, market, offers, len(offers))
+            ranked = self._learned_order(profile, gaps, market, offers, ranked)[:top_k]
         return PartnerResult(tuple(gaps), tuple(ranked), tuple(excluded), names)
+
+    def _learned_order(
+        self,
+        profile: ManufacturerProfile,
+        gaps: Sequence[Gap],
+        market: str,
+        offers: Sequence[ServiceOffer],
+        ranked: Sequence[PartnerMatch],
+    ) -> list[PartnerMatch]:
+        """The rule scorer's admitted partners, reordered by the learned ranker (scored with
+        every offering present, as in training: relevance is a percentile among them)."""
+        assert self.ranker is not None
+        relevance = np.asarray([o.similarity for o in offers], dtype=float)
+        track = np.asarray([track_record(o.pairings, o.advanced) for o in offers], dtype=float)
+        features = pairing_features(profile, gaps, market, offers, relevance, track)
+        learned = dict(
+            zip([o.offering_id for o in offers], self.ranker.score(features).tolist(), strict=True)
+        )
+        out = [
+            replace(
+                m, score=round(learned[m.offer.offering_id], 4), parts={**m.parts, "rule": m.score}
+            )
+            for m in ranked
+        ]
+        return sorted(out, key=lambda m: (-m.score, m.offer.firm_id))
 
     def consortia(
         self,

@@ -26,6 +26,7 @@ from matcher.storage.tables import (
     FunnelEventRow,
     NeedRow,
     PairBlockRow,
+    PairingEventRow,
     ProductRow,
     ServiceOfferingRow,
 )
@@ -37,6 +38,7 @@ ENTITY_TABLES: dict[str, type[Base]] = {
     "buyers": BuyerRow,
     "needs": NeedRow,
     "events": FunnelEventRow,
+    "pairing_events": PairingEventRow,
 }
 
 # Record field holding an external id -> the table whose internal id replaces it.
@@ -44,7 +46,8 @@ FOREIGN_KEYS: dict[str, dict[str, type[Base]]] = {
     "products": {"exporter_id": ExporterRow},
     "services": {"exporter_id": ExporterRow},
     "needs": {"buyer_id": BuyerRow},
-    "events": {"exporter_id": ExporterRow, "buyer_id": BuyerRow},
+    "events": {"exporter_id": ExporterRow, "buyer_id": BuyerRow, "need_id": NeedRow},
+    "pairing_events": {"manufacturer_id": ExporterRow, "service_id": ServiceOfferingRow},
 }
 
 _LOOKUP_CHUNK = 500  # stays under SQLite's bound-parameter limit
@@ -335,13 +338,22 @@ def table_fingerprint(session: Session, *tables: type[Base]) -> str:
     return digest.hexdigest()[:16]
 
 
-EVENT_COLUMNS = ("id", "exporter_id", "buyer_id", "stage", "occurred_at", "center")
+EVENT_COLUMNS = ("id", "exporter_id", "buyer_id", "stage", "occurred_at", "center", "need_id")
 
 
 def events_frame(session: Session) -> pd.DataFrame:
     """Every funnel event (internal ids), for history features and learning to rank."""
     rows = list(iter_table(session, FunnelEventRow, EVENT_COLUMNS, batch_size=20_000))
     return pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS))
+
+
+PAIRING_EVENT_COLUMNS = ("id", "manufacturer_id", "service_id", "market", "stage", "occurred_at")
+
+
+def pairing_events_frame(session: Session) -> pd.DataFrame:
+    """Every pairing event (internal ids): the pairing ranker's labels and track records."""
+    rows = list(iter_table(session, PairingEventRow, PAIRING_EVENT_COLUMNS, batch_size=20_000))
+    return pd.DataFrame.from_records(rows, columns=list(PAIRING_EVENT_COLUMNS))
 
 
 def blocked_pairs(session: Session, exporter_id: int | None = None) -> set[tuple[int, int]]:

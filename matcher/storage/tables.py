@@ -189,6 +189,25 @@ class FunnelEventRow(_Ingestible, Base):
     note: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(300))
     center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)
+    # The inquiry the pair answers (supplier-fit learning groups pairs by it); None for
+    # pairs staff started from a firm's side.
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"), index=True)
+
+
+class PairingEventRow(_Ingestible, Base):
+    """A step of a manufacturer-service pairing for a market (the pairing ranker's labels)."""
+
+    __tablename__ = "pairing_events"
+    __table_args__ = (Index("ix_pairing_events_pair", "manufacturer_id", "service_id"),)
+
+    manufacturer_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service_offerings.id"), index=True)
+    market: Mapped[str] = mapped_column(String(2), index=True)
+    stage: Mapped[str] = mapped_column(String(30), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(300))
+    center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)
 
 
 class PairBlockRow(Base):

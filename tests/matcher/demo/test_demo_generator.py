@@ -23,7 +23,7 @@ from matcher.demo.generator import (
 from matcher.demo.hidden_fit import PERTURBED, FitOracle, read_buyer_table, read_exporter_table
 from matcher.demo.load import load_demo
 from matcher.domain.centers import center_for
-from matcher.domain.enums import FunnelStage
+from matcher.domain.enums import FunnelStage, ServiceType
 from matcher.domain.schemas import RECORD_TYPES
 from matcher.storage import repository
 from matcher.storage.database import make_engine, session_factory, session_scope, upgrade
@@ -96,7 +96,7 @@ def test_manifest_records_counts_and_sizes(small: DemoManifest) -> None:
     for kind in FILE_KINDS:
         assert small.counts[kind] == len(_rows(small.files[kind]))
     assert small.counts["exporters"] == 300
-    assert small.counts["buyers"] == 150 and small.counts["needs"] == 60  # the minima
+    assert small.counts["buyers"] == 150 and small.counts["needs"] == 150  # half the firms
     exporters = _rows(small.files["exporters"])
     services = sum(r["kind"] == "service" for r in exporters)
     assert 0.08 < services / 300 < 0.22
@@ -241,7 +241,42 @@ def test_events_follow_the_funnel_in_time(
     n_manufacturers = sum(
         1 for r in _rows(manifest.files["exporters"]) if r["kind"] == "manufacturer"
     )
-    assert len(pair_stages) == pytest.approx(3 * n_manufacturers, rel=0.1)
+    by_staff = {(r["exporter_id"], r["buyer_id"]) for r in events if not r["need_id"]}
+    assert len(by_staff) == pytest.approx(3 * n_manufacturers, rel=0.1)
+
+
+def test_inquiry_pairs_answer_their_importers_inquiry_with_its_product(
+    sample: tuple[DemoManifest, DemoTables],
+) -> None:
+    """Suppliers answer a known importer's inquiry: the events name it, the importer is the
+    inquiry's, the pair starts after it was received, the supplier makes the product (shares
+    the HS chapter of the codes the inquiry states) and no staff pair is repeated."""
+    manifest, _ = sample
+    needs = {r["external_id"]: r for r in _rows(manifest.files["needs"])}
+    events = _rows(manifest.files["events"])
+    chapters: dict[str, set[str]] = {}
+    for p in _rows(manifest.files["products"]):
+        chapters.setdefault(p["exporter_id"], set()).add(p["hs_code"][:2])
+    answered: dict[tuple[str, str], str] = {}
+    first_event: dict[tuple[str, str], str] = {}
+    for r in events:
+        pair = (r["exporter_id"], r["buyer_id"])
+        first_event[pair] = min(first_event.get(pair, r["occurred_at"]), r["occurred_at"])
+        if r["need_id"]:
+            assert answered.setdefault(pair, r["need_id"]) == r["need_id"]
+    staff = {(r["exporter_id"], r["buyer_id"]) for r in events if not r["need_id"]}
+    assert len(answered) > 0.2 * len(needs)
+    assert not staff & set(answered)
+    shared, stated = 0, 0
+    for (exporter, buyer), need_id in answered.items():
+        need = needs[need_id]
+        assert need["buyer_id"] == buyer
+        assert first_event[(exporter, buyer)][:10] > need["received_on"]
+        codes = [c for c in need["hs_codes"].split(";") if c]
+        if codes:
+            stated += 1
+            shared += bool({c[:2] for c in codes} & chapters[exporter])
+    assert stated and shared / stated > 0.8
 
 
 def test_texts_exist_in_korean_english_and_vietnamese(
@@ -290,3 +325,60 @@ def test_perturbed_weights_are_recorded_and_used(tmp_path: Path) -> None:
     assert DemoManifest.read(tmp_path).weights == PERTURBED
     assert FitOracle.from_dir(tmp_path).weights == PERTURBED
     assert manifest.calibration.slope == PERTURBED.slope
+
+
+def test_pairing_events_pair_manufacturers_with_offerings_and_follow_the_hidden_value(
+    sample: tuple[DemoManifest, DemoTables],
+) -> None:
+    """Pairings join a manufacturer and a service offering for VN or IN, run the funnel in
+    time, and get further the higher their hidden value (which no output file states)."""
+    from matcher.demo import pairing_outcomes
+
+    manifest, _ = sample
+    firms = {r["external_id"]: r for r in _rows(manifest.files["exporters"])}
+    offers = {r["external_id"]: r for r in _rows(manifest.files["services"])}
+    events = _rows(manifest.files["pairing_events"])
+    assert events
+    order = {s.value: s.order for s in FunnelStage}
+    pairs: dict[tuple[str, str, str], dict[str, str]] = {}
+    for r in events:
+        assert firms[r["manufacturer_id"]]["kind"] == "manufacturer"
+        assert r["service_id"] in offers and r["market"] in {"VN", "IN"}
+        assert r["center"] == {"VN": "HAN", "IN": "DEL"}[r["market"]] and r["actor"]
+        pairs.setdefault((r["manufacturer_id"], r["service_id"], r["market"]), {})[r["stage"]] = r[
+            "occurred_at"
+        ]
+    for stages in pairs.values():
+        assert "shortlisted" in stages
+        steps = sorted((order[s], t) for s, t in stages.items() if s != "declined")
+        assert [t for _, t in steps] == sorted(t for _, t in steps)
+    # how far each pairing got against its hidden value: higher value, further
+    keys = list(pairs)
+    reached = np.asarray(
+        [sum(s in pairs[k] for s in ("mou", "consultation", "contract")) for k in keys]
+    )
+    f = {
+        k: pairing_outcomes.Firm(
+            k,
+            pairing_outcomes.industry_of(v["industry"]),
+            v["export_stage"],
+            set(v["certifications"].split(";")) - {""},
+            set(v["languages"].split(";")) - {""},
+            bool(v["homepage"]),
+        )
+        for k, v in firms.items()
+        if v["kind"] == "manufacturer"
+    }
+    o = {
+        k: pairing_outcomes.Offering(
+            k,
+            v["exporter_id"],
+            ServiceType(v["service_type"]),
+            set(v["markets"].split(";")) - {""},
+            set(v["languages"].split(";")) - {""},
+        )
+        for k, v in offers.items()
+    }
+    value = pairing_outcomes.hidden_values(manifest.seed, [(f[m], o[s], mk) for m, s, mk in keys])
+    high = value > np.median(value)
+    assert reached[high].mean() > reached[~high].mean() + 0.3

@@ -43,9 +43,12 @@ def test_every_ranker_and_baseline_is_scored_in_both_directions(run: EvaluationR
         assert 0.0 <= report.candidate_recall_200 <= 1.0 and report.positives > 0
 
 
-def test_the_split_is_in_time_order(run: EvaluationRun) -> None:
-    s = run.split
-    assert s.train_end <= s.calibration_end <= s.cutoff < s.test_end < s.data_end
+def test_each_direction_splits_its_own_pairs_in_time_order(run: EvaluationRun) -> None:
+    assert set(run.splits) == {"importer_fit", "supplier_fit"}
+    for report in run.reports:
+        s = run.splits[report.direction]
+        assert s.train_end <= s.calibration_end <= s.cutoff < s.test_end < s.data_end
+        assert report.split == s.__dict__
 
 
 def test_calibration_is_reported_with_a_reliability_table(run: EvaluationRun) -> None:
@@ -58,7 +61,7 @@ def test_calibration_is_reported_with_a_reliability_table(run: EvaluationRun) ->
 
 
 def test_reports_and_versioned_models_are_written(run: EvaluationRun, tmp_path: Path) -> None:
-    path = write_json(run.reports, run.split, tmp_path / "report.json", source=run.source)
+    path = write_json(run.reports, tmp_path / "report.json", source=run.source)
     body = json.loads(path.read_text(encoding="utf-8"))
     assert {d["direction"] for d in body["directions"]} == {"importer_fit", "supplier_fit"}
     saved = save_rankers(run, tmp_path / "rankers", "multilingual-e5-small")
@@ -69,7 +72,14 @@ def test_reports_and_versioned_models_are_written(run: EvaluationRun, tmp_path: 
 
 
 def test_nothing_that_learns_or_ranks_imports_the_hidden_truth() -> None:
-    for package in ("matcher/learning", "matcher/ranking", "matcher/features", "matcher/matching"):
+    packages = (
+        "matcher/learning",
+        "matcher/ranking",
+        "matcher/features",
+        "matcher/matching",
+        "matcher/pairing",
+    )
+    for package in packages:
         for path in (REPO / package).glob("*.py"):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for node in ast.walk(tree):
@@ -78,7 +88,8 @@ def test_nothing_that_learns_or_ranks_imports_the_hidden_truth() -> None:
                     names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
                 elif isinstance(node, ast.Import):
                     names = [a.name for a in node.names]
-                assert not any("hidden_fit" in n for n in names), path
+                hidden = ("hidden_fit", "pairing_outcomes")
+                assert not any(h in n for n in names for h in hidden), path
 
 
 @pytest.mark.parametrize("direction", ["importer_fit", "supplier_fit"])
@@ -88,9 +99,8 @@ def test_top_10_of_20_sampled_queries_carry_signed_bilingual_reasons(
 ) -> None:
     import numpy as np
 
-    from matcher.features import pairs as pair_frames
     from matcher.features import registry
-    from matcher.learning.datasets import candidate_pool
+    from matcher.learning.datasets import candidate_pool, query_frame
     from matcher.ranking.base import Ranker
     from matcher.ranking.pipeline import RankingPipeline
     from matcher.ranking.rule import RuleRanker
@@ -99,14 +109,12 @@ def test_top_10_of_20_sampled_queries_carry_signed_bilingual_reasons(
     ranker: Ranker = run.rankers[direction] if which == "ltr" else RuleRanker()
     pipeline = RankingPipeline(ranker, diversity=0.8)
     rng = np.random.default_rng(3)
-    side = corpus.exporter_ids if direction == "importer_fit" else corpus.buyer_ids
+    side = corpus.exporter_ids if direction == "importer_fit" else corpus.need_ids
     at = int(corpus.timeline.start.max())
     checked = 0
     for query in rng.choice(side, 20, replace=False):
         pool = candidate_pool(corpus, direction, int(query), 200)  # type: ignore[arg-type]
-        e = np.full(len(pool), query) if direction == "importer_fit" else pool
-        b = pool if direction == "importer_fit" else np.full(len(pool), query)
-        frame = pair_frames.build(corpus.context, e, b, at, similarity=corpus.pair_similarity(e, b))
+        frame = query_frame(corpus, direction, int(query), pool, at)  # type: ignore[arg-type]
         outcome = pipeline.rank(
             frame, 10, candidate="buyer" if direction == "importer_fit" else "exporter"
         )

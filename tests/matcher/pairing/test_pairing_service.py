@@ -99,3 +99,53 @@ def test_the_pair_and_consortia_commands(data_dir: Path) -> None:
     )
     assert proposed.exit_code == 0, proposed.output
     assert "coverage" in proposed.output and "LP bound" in proposed.output
+
+
+def test_recorded_pairings_feed_track_records_and_a_learned_ranker_reorders(
+    store: tuple[PairingService, dict[str, int]], tmp_path: Path
+) -> None:
+    """Pairings recorded for PS-04 (interpretation) that advanced raise its firm's track
+    record; with a learned ranker the admitted partners are reordered by its score, while
+    the exclusions and the gaps each result closes stay the table's."""
+    import numpy as np
+    import pandas as pd
+
+    from matcher.ingest.pipeline import ingest_file
+    from matcher.pairing.learning import FEATURES, PairingRanker
+    from matcher.pairing.service import PairingService as Service
+
+    service, ids = store
+    events = tmp_path / "pairing_events.csv"
+    lines = ["manufacturer_id,service_id,market,stage,occurred_at"]
+    for stage, day in (("shortlisted", "01"), ("mou", "20")):
+        lines.append(f"MX-E01,PSO-04,IN,{stage},2025-03-{day}T09:00:00Z")
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ingest_file("pairing_events", events, service.sessions)
+    assert report.errors == [] and report.stored == 2
+
+    rule = service.partners(ids["MX-E08"], "IN", top_k=50)
+    by_firm = {rule.firms[m.offer.firm_id][0]: m for m in rule.results}
+    assert by_firm["PS-04"].offer.pairings == 1 and by_firm["PS-04"].offer.advanced == 1
+    assert by_firm["PS-04"].parts["track_record"] > 0.5
+
+    # A ranker that learned "interpretation first" from made-up lists.
+    rng = np.random.default_rng(0)
+    features = pd.DataFrame(rng.random((400, len(FEATURES))), columns=list(FEATURES))
+    features["industry"] = 0
+    features["service_type"] = rng.integers(0, 12, 400)
+    labels = (features["service_type"] == 7).astype(int).to_numpy() * 3
+    ranker = PairingRanker(n_estimators=30, min_child_samples=5).fit(
+        features, labels, np.full(40, 10)
+    )
+    learned = Service(service.encoder, service.indexes, service.sessions, ranker)
+    result = learned.partners(ids["MX-E08"], "IN", top_k=50)
+    assert result.results[0].offer.service_type == "interpretation_localisation"
+    assert {m.offer.offering_id for m in result.results} == {
+        m.offer.offering_id for m in rule.results
+    }
+    assert {e.offer.offering_id for e in result.excluded} == {
+        e.offer.offering_id for e in rule.excluded
+    }
+    assert all(m.closes and "rule" in m.parts for m in result.results)
+    scores = [m.score for m in result.results]
+    assert scores == sorted(scores, reverse=True)
