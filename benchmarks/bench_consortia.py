@@ -9,11 +9,10 @@ service firm's capacity (load <= capacity is a constraint; the figure shows it h
 
 from __future__ import annotations
 
+import csv
 import tempfile
 import time
 from pathlib import Path
-
-import pandas as pd
 
 from benchmarks.common import console, print_table
 from matcher.demo.generator import generate_demo
@@ -22,46 +21,50 @@ from matcher.pairing.gaps import ManufacturerProfile, derive_gaps
 from matcher.pairing.partners import ServiceOffer
 
 
-def _split(cell: object) -> list[str]:
-    return [p for p in str(cell if isinstance(cell, str) else "").split(";") if p]
+def _split(cell: str) -> list[str]:
+    return [p for p in cell.split(";") if p]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _market(
     demo: Path, market: str, manufacturers: int, service_firms: int
 ) -> tuple[list[Member], list[ServiceOffer]]:
-    firms = pd.read_csv(demo / "exporters.csv", dtype=str, keep_default_na=False)
-    products = pd.read_csv(demo / "products.csv", dtype=str, keep_default_na=False)
-    services = pd.read_csv(demo / "services.csv", dtype=str, keep_default_na=False)
-    made = products.groupby("exporter_id")
+    made: dict[str, list[dict[str, str]]] = {}
+    for p in _rows(demo / "products.csv"):
+        made.setdefault(p["exporter_id"], []).append(p)
+    makers = [r for r in _rows(demo / "exporters.csv") if r["kind"] == "manufacturer"]
     members = []
-    makers = firms[firms["kind"] == "manufacturer"]
-    for number, row in enumerate(makers.head(manufacturers).itertuples(index=False)):
-        mine = made.get_group(row.external_id) if row.external_id in made.groups else products[:0]
-        certs = set(_split(row.certifications))
-        for cell in mine["certifications"]:
-            certs |= set(_split(cell))
+    for number, row in enumerate(makers[:manufacturers]):
+        mine = made.get(row["external_id"], [])
+        certs = set(_split(row["certifications"]))
+        for product in mine:
+            certs |= set(_split(product["certifications"]))
         profile = ManufacturerProfile(
-            industry=row.industry,
-            export_stage=row.export_stage,
+            industry=row["industry"],
+            export_stage=row["export_stage"],
             certifications=sorted(certs),
-            languages=_split(row.languages),
-            hs_codes=[h for h in mine["hs_code"] if h],
-            homepage=row.homepage or None,
+            languages=_split(row["languages"]),
+            hs_codes=[p["hs_code"] for p in mine if p["hs_code"]],
+            homepage=row["homepage"] or None,
         )
-        members.append(Member(number, row.industry, tuple(derive_gaps(profile, market))))
-    serving = services[services["markets"].map(lambda m: market in _split(m))]
-    chosen = serving["exporter_id"].drop_duplicates().head(service_firms)
+        members.append(Member(number, row["industry"], tuple(derive_gaps(profile, market))))
+    serving = [r for r in _rows(demo / "services.csv") if market in _split(r["markets"])]
+    chosen = list(dict.fromkeys(r["exporter_id"] for r in serving))[:service_firms]
     firm_number = {f: 1000 + i for i, f in enumerate(chosen)}
     offers = [
         ServiceOffer(
             offering_id=i,
-            firm_id=firm_number[r.exporter_id],
-            service_type=r.service_type,
-            markets=_split(r.markets),
-            languages=_split(r.languages),
-            capacity_left=int(r.capacity_per_month) if r.capacity_per_month else None,
+            firm_id=firm_number[r["exporter_id"]],
+            service_type=r["service_type"],
+            markets=_split(r["markets"]),
+            languages=_split(r["languages"]),
+            capacity_left=int(r["capacity_per_month"]) if r["capacity_per_month"] else None,
         )
-        for i, r in enumerate(serving[serving["exporter_id"].isin(chosen)].itertuples(index=False))
+        for i, r in enumerate(x for x in serving if x["exporter_id"] in firm_number)
     ]
     return members, offers
 
