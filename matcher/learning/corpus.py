@@ -133,7 +133,7 @@ class Corpus:
 
     @property
     def buyer_responsiveness_z(self) -> npt.NDArray[np.float64]:
-        from matcher.matching.shortlist import responsiveness_z
+        from matcher.matching.first_stage import responsiveness_z
 
         values = pd.to_numeric(
             self.context.buyers.reindex(self.buyer_ids)["b_responsiveness"], errors="coerce"

@@ -33,7 +33,7 @@ import pandas as pd
 from matcher.features import pairs as pair_frames
 from matcher.features import registry
 from matcher.learning.corpus import Corpus
-from matcher.matching.shortlist import first_stage_score
+from matcher.matching.first_stage import first_stage_score
 
 Direction = Literal["importer_fit", "supplier_fit"]
 DIRECTIONS: tuple[Direction, ...] = ("importer_fit", "supplier_fit")

@@ -1,7 +1,9 @@
 """From an inquiry to ranked, explained Korean suppliers.
 
 encode the inquiry -> restrict to products passing the filters -> retrieve the nearest
-products -> compute features -> rank -> keep each supplier's best product -> explain.
+products, and the nearest of the inquired HS headings -> keep the best by similarity plus HS
+agreement (the first stage the offline recall@200 measures) -> compute features -> rank ->
+keep each supplier's best product -> explain.
 
 Results are suppliers, not products: a buyer wants five firms to talk to, not five catalogue
 lines from one firm. Each result carries the product that earned it its place.
@@ -26,8 +28,10 @@ from matcher.features import pairs as pair_frames
 from matcher.features import registry
 from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
+from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
 from matcher.index.products import CatalogFilter
+from matcher.matching.first_stage import first_stage_score
 from matcher.ranking.base import Ranker
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
@@ -207,12 +211,19 @@ class MatchService:
         manifest = self.indexes.manifest("products")
         where = request.filters.to_where()
         found = products.search(query, self.candidates, None if where.is_empty() else where)
+        similarity = pd.Series(found.scores[0], index=found.ids[0])
+        headings = sorted({c[:4] for c in request.hs_codes if len(c) >= 4})
+        if headings and not request.filters.hs_prefixes:
+            # The makers of the inquired product even where their texts read differently.
+            coded = Where({**where.values, "hs": headings}, where.all_values, where.max_values)
+            more = products.search(query, self.candidates, coded)
+            similarity = pd.concat([similarity, pd.Series(more.scores[0], index=more.ids[0])])
+        similarity = similarity[similarity.index >= 0]
+        similarity = similarity.groupby(level=0).max()
         t2 = time.perf_counter()
-        keep = found.ids[0] >= 0
-        similarity = pd.Series(found.scores[0][keep], index=found.ids[0][keep])
-        frame = products.rows(found.ids[0][keep]).copy()  # drops anything deleted meanwhile
+        frame = products.rows(similarity.index.to_numpy()).copy()  # drops deleted ones
         frame["similarity"] = similarity.reindex(frame.index).to_numpy()
-        frame = frame.reset_index(drop=True)
+        frame = self._first_stage(request, frame.reset_index(drop=True))
         results, excluded = self._rank(request, frame)
         t3 = time.perf_counter()
         return MatchResult(
@@ -232,6 +243,25 @@ class MatchService:
                 "rank": (t3 - t2) * 1000,
             },
         )
+
+    def _first_stage(self, request: MatchRequest, frame: pd.DataFrame) -> pd.DataFrame:
+        """The ``candidates`` best products by standardised similarity plus the HS level they
+        share with the inquiry (heading 2, chapter 1): one first stage with the offline
+        recall@200 (``learning.datasets.candidate_pool``)."""
+        if len(frame) <= self.candidates:
+            return frame
+        wanted = tuple(request.hs_codes)
+        levels = np.asarray(
+            [
+                min(hscodes.deepest_agreement(wanted, (str(c),)), 2) if c else 0
+                for c in frame["hs_code"]
+            ],
+            dtype=float,
+        )
+        sims = frame["similarity"].to_numpy(dtype=float)
+        score = first_stage_score(sims, levels, np.zeros(len(frame)))
+        top = np.argsort(-score, kind="stable")[: self.candidates]
+        return frame.iloc[np.sort(top)].reset_index(drop=True)
 
     def _rank(
         self, request: MatchRequest, frame: pd.DataFrame

@@ -30,6 +30,7 @@ from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
+from matcher.matching.first_stage import first_stage_score, responsiveness_z
 from matcher.matching.service import plain_value
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
@@ -211,21 +212,3 @@ class ShortlistService:
                 "rank": (t3 - t2) * 1000,
             },
         )
-
-
-def first_stage_score(
-    similarity: np.ndarray, levels: np.ndarray, responsiveness_z: np.ndarray
-) -> np.ndarray:
-    """Standardised similarity + shared HS level (heading 2, chapter 1) + standardised
-    responsiveness: one first stage for the live shortlist and the offline recall@200."""
-    z = (similarity - similarity.mean()) / (similarity.std() or 1.0)
-    out: np.ndarray = z + levels + responsiveness_z
-    return out
-
-
-def responsiveness_z(values: np.ndarray) -> np.ndarray:
-    """Standardised responsiveness, unknown values at the mean."""
-    known = np.isfinite(values)
-    r = np.where(known, values, np.nanmean(values) if known.any() else 0.0)
-    out: np.ndarray = (r - r.mean()) / (r.std() or 1.0)
-    return out

@@ -123,3 +123,19 @@ def test_buyer_profile_becomes_a_request(mini_settings, mini_service: MatchServi
     assert request.required_certifications == ("ISO9001",)
     result = mini_service.match(request)
     assert {r.product["hs_code"][:4] for r in result.results[:2]} <= {"8481", "7307"}
+
+
+def test_the_first_stage_also_searches_the_inquired_heading(mini_service: MatchService) -> None:
+    """An inquiry whose words miss the catalogue still reaches the makers of its HS heading:
+    the nearest products of that heading join the candidates, and similarity plus HS
+    agreement picks the ``candidates`` the ranker sees."""
+    import copy
+
+    narrow = copy.copy(mini_service)
+    narrow.candidates = 3
+    text = "kimchi and fermented vegetables"
+    words_only = narrow.match(MatchRequest(text=text, top_k=3))
+    assert not any(r.product["hs_code"].startswith("8481") for r in words_only.results)
+    coded = narrow.match(MatchRequest(text=text, hs_codes=("848180",), top_k=3))
+    assert coded.candidates == 3
+    assert any(r.product["hs_code"].startswith("8481") for r in coded.results)
