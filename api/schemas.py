@@ -237,12 +237,16 @@ class ServicePartnerOut(BaseModel):
     rank: int
     service_firm: ServiceFirmOut
     service_type: str
-    score: float
+    score: float = Field(
+        description="The rule scorer's score in [0, 1], or the learned pairing ranker's "
+        "(unbounded, higher is better) once one is trained"
+    )
     closes: list[ClosedGapOut] = Field(description="The firm's gaps this partner closes")
     reasons_en: list[str]
     reasons_ko: list[str]
     parts: dict[str, float] = Field(
-        description="Score terms: gaps, relevance, market, track_record"
+        description="Score terms: gaps, relevance, market, track_record; with the learned "
+        "ranker also rule (the rule scorer's score)"
     )
 
 

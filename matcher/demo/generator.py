@@ -197,7 +197,7 @@ PAIRS_PER_MANUFACTURER = 3.0
 CALIBRATION_PAIRS = 40_000
 # Bumped whenever the same seed would give different files: stores generated from an older
 # generator (e.g. the evaluation's cached demo stores) are then regenerated, not reused.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 INQUIRY_ANSWERS = 3.0  # mean suppliers answering one inquiry (at least one)
 SHORTLIST_ADVANCE = 0.7  # shortlisted -> market information sent (undocumented; a design choice)
 
@@ -1816,7 +1816,7 @@ def sizes(exporters: int) -> dict[str, int]:
     return {
         "exporters": exporters,
         "buyers": max(100, exporters // 2),
-        "needs": max(50, exporters // 2),
+        "needs": max(50, exporters),
     }
 
 

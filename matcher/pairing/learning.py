@@ -104,14 +104,17 @@ def _profiles(session: Session) -> tuple[dict[int, ManufacturerProfile], dict[in
         ).scalars()
     )
     products: dict[int, list[tuple[str | None, list[str]]]] = {}
-    for exporter, hs, product_certs in session.execute(
-        select(ProductRow.exporter_id, ProductRow.hs_code, ProductRow.certifications)
+    documents: dict[int, list[str]] = {}
+    for exporter, hs, product_certs, name, description in session.execute(
+        select(
+            ProductRow.exporter_id,
+            ProductRow.hs_code,
+            ProductRow.certifications,
+            ProductRow.name,
+            ProductRow.description,
+        )
     ):
         products.setdefault(int(exporter), []).append((hs, list(product_certs or [])))
-    documents: dict[int, list[str]] = {}
-    for exporter, name, description, hs in session.execute(
-        select(ProductRow.exporter_id, ProductRow.name, ProductRow.description, ProductRow.hs_code)
-    ):
         documents.setdefault(int(exporter), []).append(product_document(name, description, hs))
     profiles = {}
     for firm in firms:

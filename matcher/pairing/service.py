@@ -217,8 +217,9 @@ class PairingService:
         offers: Sequence[ServiceOffer],
         ranked: Sequence[PartnerMatch],
     ) -> list[PartnerMatch]:
-        """The rule scorer's admitted partners, reordered by the learned ranker (scored with
-        every offering present, as in training: relevance is a percentile among them)."""
+        """The rule scorer's admitted partners (one offering per firm, the one it chose),
+        reordered by the learned ranker, scored with every offering present as in training
+        (relevance is a percentile among them)."""
         assert self.ranker is not None
         relevance = np.asarray([o.similarity for o in offers], dtype=float)
         track = np.asarray([track_record(o.pairings, o.advanced) for o in offers], dtype=float)

@@ -96,7 +96,7 @@ def test_manifest_records_counts_and_sizes(small: DemoManifest) -> None:
     for kind in FILE_KINDS:
         assert small.counts[kind] == len(_rows(small.files[kind]))
     assert small.counts["exporters"] == 300
-    assert small.counts["buyers"] == 150 and small.counts["needs"] == 150  # half the firms
+    assert small.counts["buyers"] == 150 and small.counts["needs"] == 300  # one per firm
     exporters = _rows(small.files["exporters"])
     services = sum(r["kind"] == "service" for r in exporters)
     assert 0.08 < services / 300 < 0.22
