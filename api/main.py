@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hs_suggester = None
     app.state.hs_suggester_error = None
     errors.install(app)
+    app.add_middleware(errors.BodySizeLimit, limit=settings.max_request_bytes)
     app.state.pairing_service = None
     for router in (
         health.router,

@@ -228,6 +228,12 @@ class ClosedGapOut(BaseModel):
     ko: str
 
 
+class ReadyResponse(BaseModel):
+    status: str = Field(description="'ready'")
+    checks: dict[str, str] = Field(description="Each check and its state ('ok')")
+    indexes: list[str] = Field(description="The loaded index collections")
+
+
 class ServiceFirmOut(BaseModel):
     external_id: str
     name: str

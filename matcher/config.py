@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     index_mmap: bool = Field(
         default=True, description="Memory-map index files so API workers share one copy."
     )
+    max_request_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the API accepts; larger ones get 413.",
+    )
     index_reload_seconds: float = Field(
         default=30.0,
         ge=0,

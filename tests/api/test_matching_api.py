@@ -77,8 +77,12 @@ def test_bad_input_names_the_field(
 ) -> None:
     response = client.post("/v1/inquiries/match", json=payload)
     assert response.status_code == 422
-    locs = [".".join(str(p) for p in d["loc"]) for d in response.json()["detail"]]
-    assert any(field in loc for loc in locs), locs
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "/problems/validation" and body["status"] == 422
+    fields = [e["field"] for e in body["errors"]]
+    assert any(field in f for f in fields), fields
+    assert all(e["reason"] for e in body["errors"])
 
 
 def test_suppliers_for_a_buyer(client: TestClient) -> None:
@@ -114,13 +118,15 @@ def test_shortlist_input_errors_name_the_problem(client: TestClient) -> None:
     assert client.get("/v1/exporters/NOPE/importers").status_code == 404
     response = client.get("/v1/exporters/MX-E01/importers", params={"center": "XXX"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "center"
+    assert response.json()["errors"][0]["field"] == "query.center"
 
 
 def test_unknown_buyer_is_404(client: TestClient) -> None:
     response = client.get("/v1/buyers/NOPE/suppliers")
     assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
     assert "NOPE" in response.json()["detail"]
+    assert response.json()["instance"] == "/v1/buyers/NOPE/suppliers"
 
 
 def test_openapi_and_docs_are_served(client: TestClient) -> None:
@@ -157,4 +163,4 @@ def test_hs_suggest_answers_once_warmed(client: TestClient) -> None:
 def test_hs_suggest_validates_input(client: TestClient) -> None:
     response = client.post("/v1/hs/suggest", json={"text": "valve", "top_k": 50})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "top_k"
+    assert response.json()["errors"][0]["field"] == "top_k"
