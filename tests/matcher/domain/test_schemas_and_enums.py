@@ -103,6 +103,11 @@ def test_centers_own_vietnamese_and_indian_importers_by_city() -> None:
                 "certifications",
                 "employees",
                 "deadline",
+                "need_id",
+                "manufacturer_id",
+                "service_id",
+                "market",
+                "center",
             ]
         ),
         st.one_of(st.text(max_size=30), st.integers(), st.none()),
