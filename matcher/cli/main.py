@@ -42,11 +42,13 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 index_app = typer.Typer(help="Vector indexes.", no_args_is_help=True)
 model_app = typer.Typer(help="Encoder models.", no_args_is_help=True)
 hs_app = typer.Typer(help="HS-code suggestion.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Offline evaluation.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(index_app, name="index")
 app.add_typer(model_app, name="model")
 app.add_typer(hs_app, name="hs")
+app.add_typer(keys_app, name="keys")
 app.add_typer(evaluate_app, name="evaluate")
 
 console = Console()
@@ -99,6 +101,77 @@ def db_upgrade(ctx: typer.Context) -> None:
     runtime = Runtime(_settings(ctx))
     runtime.upgrade_schema()
     console.print(f"schema up to date: {runtime.engine.url.render_as_string(hide_password=True)}")
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Who the key is for, e.g. 'BuyKorea gateway'")],
+    role: Annotated[str, typer.Option(help="partner, staff or admin")] = "partner",
+    center: Annotated[
+        list[str] | None, typer.Option(help="A center a staff key works for (repeat for more)")
+    ] = None,
+) -> None:
+    """Create an API key. The key is printed once; only its hash is stored."""
+    from matcher.runtime import Runtime
+    from matcher.storage.api_keys import create_key
+    from matcher.storage.database import session_scope
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    try:
+        with session_scope(runtime.sessions) as session:
+            key, info = create_key(session, name, role, center or [])
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    console.print(f"created {info.role.value} key {info.prefix} ({info.name})", highlight=False)
+    if info.centers:
+        console.print(f"centers: {', '.join(info.centers)}")
+    console.print("the key (shown once; store it now):")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context) -> None:
+    """Every key: prefix, name, role, centers, created and revoked (never the key)."""
+    from matcher.runtime import Runtime
+    from matcher.storage.api_keys import list_keys
+    from matcher.storage.database import session_scope
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    with session_scope(runtime.sessions) as session:
+        keys = list_keys(session)
+    table = Table("prefix", "name", "role", "centers", "created", "revoked")
+    for k in keys:
+        table.add_row(
+            k.prefix,
+            k.name,
+            k.role.value,
+            ",".join(k.centers),
+            str(k.created_at or ""),
+            str(k.revoked_at or ""),
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    ctx: typer.Context, prefix: Annotated[str, typer.Argument(help="The key's prefix")]
+) -> None:
+    """Revoke a key: it stops working at once."""
+    from matcher.runtime import Runtime
+    from matcher.storage.api_keys import revoke_key
+    from matcher.storage.database import session_scope
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    try:
+        with session_scope(runtime.sessions) as session:
+            info = revoke_key(session, prefix)
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    console.print(f"revoked {info.prefix} ({info.name}) at {info.revoked_at}")
 
 
 @app.command()

@@ -145,6 +145,15 @@ class NeedStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class Role(StrEnum):
+    """Who an API key speaks for (issue 7): partner platforms post inquiries and read public
+    supplier profiles; staff work their centers' buyers, shortlists and events; admins all."""
+
+    PARTNER = "partner"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
 class CenterCode(StrEnum):
     """The province's overseas export centers (IATA city codes)."""
 

@@ -210,6 +210,20 @@ class PairingEventRow(_Ingestible, Base):
     center: Mapped[str | None] = mapped_column(ForeignKey("centers.code"), index=True)
 
 
+class ApiKeyRow(_Stamped, Base):
+    """An API key: only its SHA-256 is stored; ``prefix`` finds it without the secret."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(10))
+    centers: Mapped[list[str]] = mapped_column(default=list)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class PairBlockRow(Base):
     """A firm-importer pair a center has blocked; the ranking layer excludes it with a reason."""
 
