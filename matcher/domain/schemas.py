@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 import pycountry
 from pydantic import (
@@ -253,9 +253,29 @@ class NeedRecord(Record):
     notes: LongText = None
 
 
-class FunnelEventRecord(Record):
+class _ContentIdentified(Record):
+    """A record whose ``external_id`` defaults to a hash of ``_ID_FIELDS`` (prefixed
+    ``_ID_PREFIX``), so re-loading the same file never duplicates history."""
+
+    _ID_FIELDS: ClassVar[tuple[str, ...]] = ()
+    _ID_PREFIX: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not str(data.get("external_id") or "").strip():
+            key = "|".join(str(data.get(k, "")).strip() for k in cls._ID_FIELDS)
+            digest = hashlib.sha1(key.encode()).hexdigest()[:20]
+            data = {**data, "external_id": cls._ID_PREFIX + digest}
+        return data
+
+
+class FunnelEventRecord(_ContentIdentified):
     """One step of a pair's history. ``external_id`` defaults to a hash of its content, so
     re-loading the same event file never duplicates history."""
+
+    _ID_FIELDS: ClassVar[tuple[str, ...]] = ("exporter_id", "buyer_id", "stage", "occurred_at")
+    _ID_PREFIX: ClassVar[str] = "ev-"
 
     external_id: ExternalId = ""  # filled by _derive_id
     exporter_id: ExternalId
@@ -270,22 +290,20 @@ class FunnelEventRecord(Record):
     # BuyKorea direction); blank for pairs staff started from a firm's side.
     need_id: Annotated[ExternalId | None, BeforeValidator(_blank_to_none)] = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not str(data.get("external_id") or "").strip():
-            key = "|".join(
-                str(data.get(k, "")).strip()
-                for k in ("exporter_id", "buyer_id", "stage", "occurred_at")
-            )
-            data = {**data, "external_id": "ev-" + hashlib.sha1(key.encode()).hexdigest()[:20]}
-        return data
 
-
-class PairingEventRecord(Record):
+class PairingEventRecord(_ContentIdentified):
     """One step of a manufacturer-service pairing for a market: the same funnel as a
     firm-importer pair, on (manufacturer, service offering). ``external_id`` defaults to a
     hash of its content, so re-loading a file never duplicates history."""
+
+    _ID_FIELDS: ClassVar[tuple[str, ...]] = (
+        "manufacturer_id",
+        "service_id",
+        "market",
+        "stage",
+        "occurred_at",
+    )
+    _ID_PREFIX: ClassVar[str] = "pe-"
 
     external_id: ExternalId = ""  # filled by _derive_id
     manufacturer_id: ExternalId
@@ -296,17 +314,6 @@ class PairingEventRecord(Record):
     note: LongText = None
     actor: ShortText = None
     center: OptCenter = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not str(data.get("external_id") or "").strip():
-            key = "|".join(
-                str(data.get(k, "")).strip()
-                for k in ("manufacturer_id", "service_id", "market", "stage", "occurred_at")
-            )
-            data = {**data, "external_id": "pe-" + hashlib.sha1(key.encode()).hexdigest()[:20]}
-        return data
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

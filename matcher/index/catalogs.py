@@ -322,15 +322,22 @@ _NEED_COLUMNS = (
 )
 
 
+def confirmed_or_suggested_hs(needs: pd.DataFrame) -> list[list[str]]:
+    """Each inquiry's confirmed HS codes where it has any, else the machine suggestions: the
+    codes a supplier search goes by (the open-needs index and supplier-fit learning)."""
+    return [
+        list(c) if c else list(s or [])
+        for c, s in zip(needs["hs_codes"], needs["suggested_hs_codes"], strict=True)
+    ]
+
+
 def _load_needs(session: Session) -> pd.DataFrame:
     rows = [
         r for r in repository.iter_table(session, NeedRow, _NEED_COLUMNS) if r["status"] == "open"
     ]
     frame = _lists(pd.DataFrame.from_records(rows, columns=list(_NEED_COLUMNS)))
     # Confirmed codes when there are any, else the suggestions (flagged in "hs_suggested").
-    frame["hs_any"] = [
-        c if c else s for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)
-    ]
+    frame["hs_any"] = confirmed_or_suggested_hs(frame)
     frame["hs_suggested"] = [
         not c and bool(s)
         for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)

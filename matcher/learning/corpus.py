@@ -26,7 +26,7 @@ from matcher.embedding.texts import inquiry_query
 from matcher.features.history import PairTimeline
 from matcher.features.pairs import PairContext, make_context
 from matcher.features.profiles import price_positions
-from matcher.index.catalogs import BUYERS, PRODUCTS
+from matcher.index.catalogs import BUYERS, PRODUCTS, confirmed_or_suggested_hs
 from matcher.storage import repository
 from matcher.storage.database import session_scope
 from matcher.storage.tables import NeedRow
@@ -173,10 +173,7 @@ def _inquiries(session: Session, ids: set[int]) -> pd.DataFrame:
     confirmed codes, else the machine suggestions (as the open-needs index does)."""
     rows = [r for r in repository.iter_table(session, NeedRow, _NEED_COLUMNS) if r["id"] in ids]
     frame = pd.DataFrame.from_records(rows, columns=list(_NEED_COLUMNS))
-    frame["hs"] = [
-        list(c or s or [])
-        for c, s in zip(frame["hs_codes"], frame["suggested_hs_codes"], strict=True)
-    ]
+    frame["hs"] = confirmed_or_suggested_hs(frame)
     frame["required_certifications"] = [list(r or []) for r in frame["required_certifications"]]
     return frame.set_index("id").sort_index()
 

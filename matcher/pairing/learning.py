@@ -45,7 +45,13 @@ from matcher.learning.datasets import TimeSplit
 from matcher.learning.evaluate import ir_metrics
 from matcher.pairing.complementarity import GapKind
 from matcher.pairing.gaps import Gap, ManufacturerProfile, derive_gaps
-from matcher.pairing.partners import PARTNER_WEIGHTS, TRACK_PRIOR_PAIRS, ServiceOffer, closed_gaps
+from matcher.pairing.partners import (
+    PARTNER_WEIGHTS,
+    TRACK_PRIOR_PAIRS,
+    ServiceOffer,
+    closed_gaps,
+    offers_from_frame,
+)
 from matcher.storage import repository
 from matcher.storage.database import session_scope
 from matcher.storage.tables import ExporterRow, ProductRow
@@ -133,29 +139,6 @@ def _profiles(session: Session) -> tuple[dict[int, ManufacturerProfile], dict[in
     return profiles, documents
 
 
-def _offers(offerings: pd.DataFrame) -> list[ServiceOffer]:
-    capacities = pd.to_numeric(offerings["capacity_per_month"], errors="coerce").to_numpy(float)
-    columns = [
-        offerings[c].to_numpy(dtype=object)
-        for c in ("id", "exporter_id", "service_type", "markets", "languages")
-    ]
-    out = []
-    for (oid, firm, kind, markets, langs), capacity in zip(
-        zip(*columns, strict=True), capacities, strict=True
-    ):
-        out.append(
-            ServiceOffer(
-                offering_id=int(oid),
-                firm_id=int(firm),
-                service_type=str(kind),
-                markets=[str(m) for m in (markets or [])],
-                languages=[str(lang) for lang in (langs or [])],
-                capacity_left=None if np.isnan(capacity) else int(capacity),
-            )
-        )
-    return out
-
-
 def load_pairing_corpus(
     sessions: sessionmaker[Session], encoder: Encoder, cache_root: Path
 ) -> PairingCorpus:
@@ -168,7 +151,7 @@ def load_pairing_corpus(
         raise ValueError("no pairing outcomes are recorded yet (pairing_events is empty)")
     offerings = offerings[offerings["service_type"].isin([s.value for s in SERVICE_TYPES])]
     offerings = offerings.sort_values("id").reset_index(drop=True)
-    offers = _offers(offerings)
+    offers = offers_from_frame(offerings)
     docs = EmbeddingCache(cache_root, encoder.name, encoder.dim)
     queries = EmbeddingCache(cache_root / "queries", encoder.name, encoder.dim)
     offer_vectors = docs.get_or_encode(SERVICES.text(offerings), encoder.encode_documents)

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from matcher.domain.enums import ServiceType
 from matcher.pairing.complementarity import GapKind
@@ -77,6 +78,48 @@ class PartnerExclusion:
     code: str
     en: str
     ko: str
+
+
+def offers_from_frame(
+    offerings: pd.DataFrame,
+    relevance: np.ndarray | None = None,
+    track: tuple[dict[int, int], dict[int, int]] = ({}, {}),
+) -> list[ServiceOffer]:
+    """Offers from a ``SERVICES`` catalog frame: ``relevance`` is each row's cosine to the
+    firm's products (NaN where unknown), ``track`` per service firm (pairings, advanced).
+    Offerings of a service type this release does not know are left out."""
+    pairs, advanced = track
+    if relevance is None:
+        relevance = np.full(len(offerings), np.nan)
+    out = []
+    columns = [
+        offerings[c].to_numpy(dtype=object)
+        for c in ("id", "exporter_id", "service_type", "markets", "languages")
+    ]
+    capacities = pd.to_numeric(offerings["capacity_per_month"], errors="coerce").to_numpy(
+        dtype=float
+    )
+    for (oid, firm, kind, markets, langs), capacity, sim in zip(
+        zip(*columns, strict=True), capacities, relevance, strict=True
+    ):
+        try:
+            service = ServiceType(str(kind))
+        except ValueError:
+            continue  # a type this release does not know cannot close a known gap
+        out.append(
+            ServiceOffer(
+                offering_id=int(oid),
+                firm_id=int(firm),
+                service_type=service,
+                markets=[str(m) for m in (markets or [])],
+                languages=[str(lang) for lang in (langs or [])],
+                capacity_left=None if np.isnan(capacity) else int(capacity),
+                similarity=float(sim),
+                pairings=pairs.get(int(firm), 0),
+                advanced=advanced.get(int(firm), 0),
+            )
+        )
+    return out
 
 
 def _serves(offer: ServiceOffer, market: str) -> float:

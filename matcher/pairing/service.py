@@ -17,17 +17,21 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from matcher.domain.enums import FirmKind, ServiceType
+from matcher.domain.enums import FirmKind
 from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import product_document
 from matcher.errors import InputValidationError, NotFoundError
-from matcher.features.history import seconds, timelines
 from matcher.index.catalogs import SERVICES
 from matcher.index.manager import IndexManager
 from matcher.pairing.consortia import Member, Proposal, propose_consortia
 from matcher.pairing.gaps import Gap, ManufacturerProfile, derive_gaps
-from matcher.pairing.learning import PairingRanker, pairing_features, track_counts, track_record
-from matcher.pairing.partners import PartnerExclusion, PartnerMatch, ServiceOffer
+from matcher.pairing.learning import PairingRanker, pairing_features, track_record
+from matcher.pairing.partners import (
+    PartnerExclusion,
+    PartnerMatch,
+    ServiceOffer,
+    offers_from_frame,
+)
 from matcher.pairing.partners import recommend_partners as rank_partners
 from matcher.storage import repository
 from matcher.storage.database import session_scope
@@ -71,23 +75,6 @@ class PairingService:
         self.indexes = indexes
         self.sessions = sessions
         self.ranker = ranker
-
-    @staticmethod
-    def _track(session: Session, offerings: pd.DataFrame) -> tuple[dict[int, int], dict[int, int]]:
-        """Per service firm: recorded pairings and those that advanced, as of now."""
-        events = repository.pairing_events_frame(session)
-        timeline = timelines(
-            events.rename(columns={"manufacturer_id": "exporter_id", "service_id": "buyer_id"})
-        )
-        offer_firm = dict(
-            zip(
-                offerings["id"].astype(int).tolist(),
-                offerings["exporter_id"].astype(int).tolist(),
-                strict=True,
-            )
-        )
-        now = int(seconds([dt.datetime.now(dt.UTC)])[0])
-        return track_counts(timeline, offer_firm, now + 1)
 
     def _profile(self, session: Session, firm: ExporterRow) -> ManufacturerProfile:
         products = session.execute(
@@ -152,43 +139,6 @@ class PairingService:
             out[~np.isfinite(out)] = np.nanmin(out)  # not retrieved: least relevant
         return out
 
-    @staticmethod
-    def _as_offers(
-        offerings: pd.DataFrame,
-        relevance: np.ndarray,
-        track: tuple[dict[int, int], dict[int, int]] = ({}, {}),
-    ) -> list[ServiceOffer]:
-        pairs, advanced = track
-        out = []
-        columns = [
-            offerings[c].to_numpy(dtype=object)
-            for c in ("id", "exporter_id", "service_type", "markets", "languages")
-        ]
-        capacities = pd.to_numeric(offerings["capacity_per_month"], errors="coerce").to_numpy(
-            dtype=float
-        )
-        for (oid, firm, kind, markets, langs), capacity, sim in zip(
-            zip(*columns, strict=True), capacities, relevance, strict=True
-        ):
-            try:
-                service = ServiceType(str(kind))
-            except ValueError:
-                continue  # a type this release does not know cannot close a known gap
-            out.append(
-                ServiceOffer(
-                    offering_id=int(oid),
-                    firm_id=int(firm),
-                    service_type=service,
-                    markets=[str(m) for m in (markets or [])],
-                    languages=[str(lang) for lang in (langs or [])],
-                    capacity_left=None if np.isnan(capacity) else int(capacity),
-                    similarity=float(sim),
-                    pairings=pairs.get(int(firm), 0),
-                    advanced=advanced.get(int(firm), 0),
-                )
-            )
-        return out
-
     def partners(self, exporter_id: int, market: str, top_k: int = 10) -> PartnerResult:
         market = check_market(market)
         with session_scope(self.sessions) as session:
@@ -199,9 +149,9 @@ class PairingService:
                 for n, d, h in repository.product_documents_of(session, firm.id)
             ]
             offerings, names = self._offers(session, [firm.id])
-            track = self._track(session, offerings)
+            track = repository.pairing_track_counts(session, dt.datetime.now(dt.UTC))
         gaps = derive_gaps(profile, market)
-        offers = self._as_offers(offerings, self._relevance(documents, offerings), track)
+        offers = offers_from_frame(offerings, self._relevance(documents, offerings), track)
         if self.ranker is None:
             ranked, excluded = rank_partners(gaps, market, offers, top_k)
         else:
@@ -264,7 +214,7 @@ class PairingService:
             ]
             names = {int(f.id): (f.external_id, _name(f)) for f in firms}
             offerings, owners = self._offers(session, [f.id for f in firms])
-        offers = self._as_offers(offerings, np.full(len(offerings), np.nan))
+        offers = offers_from_frame(offerings)
         proposal = propose_consortia(
             members, offers, market, mode=mode, max_consortia=max_consortia
         )

@@ -7,6 +7,7 @@ they are (nothing already stored is lost).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -15,9 +16,10 @@ from enum import Enum
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
+from matcher.domain.enums import FunnelStage
 from matcher.domain.schemas import Record
 from matcher.storage.tables import (
     Base,
@@ -354,6 +356,37 @@ def pairing_events_frame(session: Session) -> pd.DataFrame:
     """Every pairing event (internal ids): the pairing ranker's labels and track records."""
     rows = list(iter_table(session, PairingEventRow, PAIRING_EVENT_COLUMNS, batch_size=20_000))
     return pd.DataFrame.from_records(rows, columns=list(PAIRING_EVENT_COLUMNS))
+
+
+def pairing_track_counts(
+    session: Session, before: dt.datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Per service firm: (manufacturer, offering) pairings with an event before ``before``,
+    and how many of them reached a funnel step past the first contact by then. One
+    aggregate query: the partner service asks this on every request."""
+    steps = [stage.value for stage in FunnelStage.progression()]
+    per_pair = (
+        select(
+            PairingEventRow.service_id.label("service_id"),
+            func.max(case((PairingEventRow.stage.in_(steps), 1), else_=0)).label("advanced"),
+        )
+        .where(PairingEventRow.occurred_at < before)
+        .group_by(PairingEventRow.manufacturer_id, PairingEventRow.service_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            ServiceOfferingRow.exporter_id,
+            func.count(),
+            func.coalesce(func.sum(per_pair.c.advanced), 0),
+        )
+        .join(per_pair, per_pair.c.service_id == ServiceOfferingRow.id)
+        .group_by(ServiceOfferingRow.exporter_id)
+    ).all()
+    return (
+        {int(firm): int(pairs) for firm, pairs, _ in rows},
+        {int(firm): int(advanced) for firm, _, advanced in rows},
+    )
 
 
 def blocked_pairs(session: Session, exporter_id: int | None = None) -> set[tuple[int, int]]:

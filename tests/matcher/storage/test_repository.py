@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, select
@@ -233,3 +234,39 @@ def test_migrations_match_the_orm_models(engine: Engine) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = compare_metadata(context, Base.metadata)
     assert diffs == []
+
+
+def test_pairing_track_counts_per_service_firm(sessions, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One aggregate query: pairings per service firm with an event before the time, and
+    those that reached a step past the first contact."""
+    from matcher.ingest.pipeline import ingest_file
+    from matcher.storage.repository import external_to_internal, pairing_track_counts
+
+    fixtures = Path(__file__).resolve().parents[3] / "data" / "fixtures"
+    for kind, path in (
+        ("exporters", fixtures / "mini" / "exporters.csv"),
+        ("exporters", fixtures / "pairing" / "exporters.csv"),
+        ("services", fixtures / "pairing" / "services.csv"),
+    ):
+        assert ingest_file(kind, path, sessions).errors == []
+    events = tmp_path / "pairing_events.csv"
+    events.write_text(
+        "manufacturer_id,service_id,market,stage,occurred_at\n"
+        "MX-E01,PSO-04,IN,shortlisted,2025-03-01T09:00:00Z\n"
+        "MX-E01,PSO-04,IN,mou,2025-03-20T09:00:00Z\n"
+        "MX-E08,PSO-04,IN,shortlisted,2025-04-01T09:00:00Z\n"
+        "MX-E08,PSO-04,IN,declined,2025-05-01T09:00:00Z\n"
+        "MX-E08,PSO-01,IN,shortlisted,2025-04-01T09:00:00Z\n"
+        "MX-E08,PSO-01,IN,consultation,2025-06-01T09:00:00Z\n",
+        encoding="utf-8",
+    )
+    assert ingest_file("pairing_events", events, sessions).errors == []
+    with session_scope(sessions) as session:
+        firms = external_to_internal(session, ExporterRow, ["PS-01", "PS-04"])
+        now = pairing_track_counts(session, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        before = pairing_track_counts(session, dt.datetime(2025, 4, 15, tzinfo=dt.UTC))
+    assert now == ({firms["PS-04"]: 2, firms["PS-01"]: 1}, {firms["PS-04"]: 1, firms["PS-01"]: 1})
+    assert before == (
+        {firms["PS-04"]: 2, firms["PS-01"]: 1},
+        {firms["PS-04"]: 1, firms["PS-01"]: 0},
+    )
