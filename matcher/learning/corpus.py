@@ -27,6 +27,7 @@ from matcher.features.history import PairTimeline
 from matcher.features.pairs import PairContext, make_context
 from matcher.features.profiles import price_positions
 from matcher.index.catalogs import BUYERS, PRODUCTS, confirmed_or_suggested_hs
+from matcher.matching.service import MatchRequest
 from matcher.storage import repository
 from matcher.storage.database import session_scope
 from matcher.storage.tables import NeedRow
@@ -72,17 +73,16 @@ class Corpus:
     def need_query(self, need: int) -> dict[str, object]:
         """The buyer side of a pair frame as the inquiry states it (as a live match does)."""
         row = self.needs.loc[need]
-        columns: dict[str, object] = {
-            "q_quantity": _number(row["quantity"]),
-            "q_target_price": _number(row["target_price_usd"]),
-        }
-        if row["hs"]:
-            columns["b_hs"] = list(row["hs"])
-        if row["required_certifications"]:
-            columns["b_required"] = list(row["required_certifications"])
-        if isinstance(row["country"], str) and row["country"]:
-            columns["b_country"] = row["country"]
-        return columns
+        country = row["country"] if isinstance(row["country"], str) and row["country"] else None
+        request = MatchRequest(
+            text=str(row["text"]),
+            hs_codes=tuple(row["hs"]),
+            required_certifications=tuple(row["required_certifications"]),
+            quantity=_number(row["quantity"]),
+            target_price_usd=_number(row["target_price_usd"]),
+            country=country,
+        )
+        return request.query_columns()
 
     def exporter_row(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
         out: npt.NDArray[np.intp] = np.searchsorted(self.exporter_ids, ids)
