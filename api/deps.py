@@ -84,4 +84,8 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the response starts. With
+# the default ("request") it runs after the response is sent, so a commit that fails (the
+# database went away mid-request) could not become a 503 any more: the client would already
+# hold a 200 for a write that was lost, and the server would log a crash instead.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -22,9 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher.errors import (
+    AuthenticationError,
+    ConflictError,
     InputValidationError,
     NotFoundError,
     NotReadyError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
     TradeMatchError,
 )
 
@@ -42,6 +47,7 @@ _TITLES = {
     413: "Request too large",
     415: "Unsupported media type",
     422: "Invalid request",
+    428: "Precondition required",
     429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
@@ -135,6 +141,32 @@ def install(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
             instance=request.url.path,
         )
+
+    @app.exception_handler(AuthenticationError)
+    async def _unauthenticated(request: Request, exc: AuthenticationError) -> JSONResponse:
+        return problem(
+            401,
+            str(exc),
+            kind="unauthenticated",
+            headers={"WWW-Authenticate": 'ApiKey header="X-API-Key"'},
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(PermissionDeniedError)
+    async def _forbidden(request: Request, exc: PermissionDeniedError) -> JSONResponse:
+        return problem(403, str(exc), kind="forbidden", instance=request.url.path)
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        return problem(409, str(exc), kind="conflict", instance=request.url.path)
+
+    @app.exception_handler(PreconditionFailedError)
+    async def _stale(request: Request, exc: PreconditionFailedError) -> JSONResponse:
+        return problem(412, str(exc), kind="stale", instance=request.url.path)
+
+    @app.exception_handler(PreconditionRequiredError)
+    async def _unconditional(request: Request, exc: PreconditionRequiredError) -> JSONResponse:
+        return problem(428, str(exc), kind="if-match-required", instance=request.url.path)
 
     @app.exception_handler(NotReadyError)
     async def _not_ready(_: Request, exc: NotReadyError) -> JSONResponse:

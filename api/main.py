@@ -13,8 +13,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
-from api.routes import buyers, exporters, health, hs, inquiries, pairing
+from api import errors, idempotency, observability, ratelimit
+from api.routes import (
+    buyers,
+    centers,
+    exporters,
+    health,
+    hs,
+    inquiries,
+    needs,
+    pairing,
+    resources,
+    shortlists,
+)
 from matcher import __version__
 from matcher.config import Settings
 from matcher.index.catalogs import CATALOGS
@@ -91,7 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.hs_suggester = None
     app.state.hs_suggester_error = None
     errors.install(app)
+    # Middleware added later wraps what was added before. From the outside in: request ids
+    # and metrics, the body size limit, rate limits (retries count too), idempotency.
+    app.add_middleware(idempotency.Idempotency, ttl_hours=settings.idempotency_ttl_hours)
+    ratelimit.install(app, settings)
     app.add_middleware(errors.BodySizeLimit, limit=settings.max_request_bytes)
+    observability.install(app, settings)  # outermost: after every add_middleware
     app.state.pairing_service = None
     for router in (
         health.router,
@@ -100,6 +116,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exporters.router,
         pairing.router,
         hs.router,
+        needs.router,
+        shortlists.router,
+        centers.router,
+        *resources.routers(),
     ):
         app.include_router(router, prefix="/v1")
     return app

@@ -91,6 +91,29 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body the API accepts; larger ones get 413.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for per-key rate limits shared by all workers "
+        "(redis://127.0.0.1:6379/0); unset: each worker counts in memory.",
+    )
+    rate_limit_requests: int = Field(
+        default=600,
+        ge=1,
+        description="Requests one API key (or one anonymous client) may "
+        "make per rate-limit window; the next gets 429 with Retry-After.",
+    )
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    auth_required: bool = Field(
+        default=True,
+        description="Every /v1 route except health and readiness needs an API key "
+        "(`tradematch keys create`). Off only for local experiments.",
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="How long a POST's Idempotency-Key replays its response."
+    )
+    log_json: bool = Field(
+        default=True, description="One JSON object per log line, with the request id."
+    )
     index_reload_seconds: float = Field(
         default=30.0,
         ge=0,

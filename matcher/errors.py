@@ -60,3 +60,24 @@ class IndexCorruptError(TradeMatchError):
 
 class NotFittedError(TradeMatchError):
     """A learned model was used before it was fitted or loaded."""
+
+
+class AuthenticationError(TradeMatchError):
+    """No credentials, or credentials that are unknown, malformed or revoked."""
+
+
+class PermissionDeniedError(TradeMatchError):
+    """The caller is known but its role may not do this."""
+
+
+class ConflictError(TradeMatchError):
+    """The write collides with what is stored (an id already taken, a record still
+    referenced, a request with the same idempotency key still running)."""
+
+
+class PreconditionFailedError(TradeMatchError):
+    """The record changed since the caller read it (its If-Match no longer matches)."""
+
+
+class PreconditionRequiredError(TradeMatchError):
+    """An update came without If-Match: it could overwrite someone else's change."""

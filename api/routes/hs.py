@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import EVERYONE, roles
 from api.deps import HSSuggesterDep
 from api.schemas import HSSuggestionOut, HSSuggestRequest, HSSuggestResponse
 
 router = APIRouter(tags=["hs codes"])
 
 
-@router.post("/hs/suggest", response_model=HSSuggestResponse)
+@router.post("/hs/suggest", response_model=HSSuggestResponse, **roles(*EVERYONE))
 def suggest_hs(body: HSSuggestRequest, suggester: HSSuggesterDep) -> HSSuggestResponse:
     """The most likely 6-digit HS subheadings for a product or inquiry text, best first.
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api.auth import EVERYONE, roles
 from api.deps import MatchServiceDep
 from api.presenters import match_response
 from api.schemas import InquiryMatchRequest, MatchResponse
@@ -11,7 +12,7 @@ from matcher.matching.service import MatchRequest
 router = APIRouter(tags=["matching"])
 
 
-@router.post("/inquiries/match", response_model=MatchResponse)
+@router.post("/inquiries/match", response_model=MatchResponse, **roles(*EVERYONE))
 def match_inquiry(body: InquiryMatchRequest, service: MatchServiceDep) -> MatchResponse:
     """Rank Korean suppliers for a buyer inquiry written in any language.
 

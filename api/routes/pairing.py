@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from api.auth import STAFF_AND_ADMIN, roles
 from api.deps import PairingServiceDep, SessionDep
 from api.presenters import consortium_response, partners_response
 from api.schemas import ConsortiumRequest, ConsortiumResponse, ServicePartnersResponse
@@ -13,7 +14,11 @@ from matcher.storage.repository import get_exporter
 router = APIRouter(tags=["pairing"])
 
 
-@router.get("/exporters/{exporter_id}/service-partners", response_model=ServicePartnersResponse)
+@router.get(
+    "/exporters/{exporter_id}/service-partners",
+    response_model=ServicePartnersResponse,
+    **roles(*STAFF_AND_ADMIN),
+)
 def service_partners(
     exporter_id: Annotated[
         str, Path(min_length=1, max_length=64, description="Manufacturer's external id")
@@ -32,7 +37,7 @@ def service_partners(
     return partners_response(exporter_id, market.upper(), result)
 
 
-@router.post("/consortia/propose", response_model=ConsortiumResponse)
+@router.post("/consortia/propose", response_model=ConsortiumResponse, **roles(*STAFF_AND_ADMIN))
 def propose(
     body: ConsortiumRequest, session: SessionDep, service: PairingServiceDep
 ) -> ConsortiumResponse:

@@ -409,6 +409,37 @@ def bootstrap(ctx: typer.Context) -> None:
         ctx.invoke(index_build, ctx=ctx, collection=stale)
     else:
         console.print("indexes are up to date")
+    _issue_demo_keys(runtime)
+
+
+def _issue_demo_keys(runtime: Runtime) -> None:
+    """On a store without API keys, issue one per kind of user and keep them (owner-only)
+    in ``<data_dir>/demo-keys.json``: the API refuses requests without a key."""
+    import json
+    import os
+
+    from matcher.storage.api_keys import create_demo_keys
+    from matcher.storage.database import session_scope
+
+    with session_scope(runtime.sessions) as session:
+        issued = create_demo_keys(session)
+    if not issued:
+        return
+    path = runtime.settings.data_dir / "demo-keys.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(issued, handle, indent=2, ensure_ascii=False)
+    table = Table(title="API keys issued for this store (send one as X-API-Key)")
+    table.add_column("who")
+    table.add_column("key")
+    for name, key in issued.items():
+        table.add_row(name, key)
+    console.print(table)
+    console.print(
+        f"kept in {path} (owner-only); revoke with `tradematch keys revoke <prefix>` "
+        "and issue real ones with `tradematch keys create`"
+    )
 
 
 @app.command()

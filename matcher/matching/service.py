@@ -35,7 +35,7 @@ from matcher.matching.first_stage import first_stage_score
 from matcher.ranking.base import Ranker
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
-from matcher.storage.tables import BuyerRow
+from matcher.storage.tables import BuyerRow, NeedRow
 
 
 @dataclass(frozen=True)
@@ -329,5 +329,20 @@ def request_for_buyer(buyer: BuyerRow, top_k: int) -> MatchRequest:
         required_certifications=tuple(buyer.required_certifications or ()),
         country=buyer.country,
         buyer_id=buyer.id,
+        top_k=top_k,
+    )
+
+
+def request_for_need(need: NeedRow, top_k: int) -> MatchRequest:
+    """What a stored inquiry asks for: its text, its confirmed HS codes (else the machine
+    suggestions), certifications, quantity and price, from its importer where known."""
+    return MatchRequest(
+        text=need.text,
+        hs_codes=tuple(need.hs_codes or need.suggested_hs_codes or ()),
+        required_certifications=tuple(need.required_certifications or ()),
+        quantity=need.quantity,
+        target_price_usd=need.target_price_usd,
+        country=need.country,
+        buyer_id=need.buyer_id,
         top_k=top_k,
     )

@@ -143,3 +143,27 @@ def _info(row: ApiKeyRow) -> KeyInfo:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
     )
+
+
+def any_keys(session: Session) -> bool:
+    return session.execute(select(ApiKeyRow.id).limit(1)).first() is not None
+
+
+# What ``tradematch bootstrap`` issues on a store with no keys: one key per kind of user, so
+# a fresh checkout can be tried at once (``make run`` prints them and keeps them in
+# ``<data_dir>/demo-keys.json``, readable by the owner only).
+DEMO_KEYS: tuple[tuple[str, Role, tuple[str, ...]], ...] = (
+    ("demo admin", Role.ADMIN, ()),
+    ("demo partner platform", Role.PARTNER, ()),
+    ("demo staff Hanoi", Role.STAFF, ("HAN",)),
+    ("demo staff New Delhi", Role.STAFF, ("DEL",)),
+)
+
+
+def create_demo_keys(session: Session) -> dict[str, str]:
+    """Issue ``DEMO_KEYS`` where no key exists yet; returns name -> key ({} otherwise)."""
+    if any_keys(session):
+        return {}
+    return {
+        name: create_key(session, name, role.value, centers)[0] for name, role, centers in DEMO_KEYS
+    }

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from matcher.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -44,6 +45,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    # A server that accepts connections but never answers (hung, failing over) would hold a
+    # request for as long as the kernel keeps the socket: psycopg waits without limit. With a
+    # timeout the request fails fast and the API answers 503. A URL that names its own
+    # ``connect_timeout`` keeps it.
+    if "connect_timeout" not in parsed.query:
+        kwargs["connect_args"] = {
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS,
+            **kwargs.get("connect_args", {}),
+        }
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

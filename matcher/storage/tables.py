@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -175,6 +176,8 @@ class NeedRow(_Ingestible, Base):
     # source confirms them.
     suggested_hs_codes: Mapped[list[str]] = mapped_column(default=list)
     hs_suggested_by: Mapped[str | None] = mapped_column(String(120))
+    # The API key prefix that posted it (a partner sees only its own inquiries).
+    owner_key: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class FunnelEventRow(_Ingestible, Base):
@@ -236,3 +239,58 @@ class PairBlockRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), server_default=func.now())
+
+
+class ShortlistRow(_Stamped, Base):
+    """A center's curated importers for one client firm. ``items`` is an ordered JSON list of
+    ``{"buyer_id": <external id>, "note": ...}``; ``version`` grows on every change and is
+    the ETag, so concurrent edits are refused rather than lost."""
+
+    __tablename__ = "shortlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    center: Mapped[str] = mapped_column(ForeignKey("centers.code"), index=True)
+    exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class AuditRow(Base):
+    """One write through the API: who (key prefix, name, role), what, when, before/after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_resource", "resource", "resource_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_key: Mapped[str | None] = mapped_column(String(16))
+    actor_name: Mapped[str | None] = mapped_column(String(120))
+    actor_role: Mapped[str | None] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(10))
+    resource: Mapped[str] = mapped_column(String(30))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    center: Mapped[str | None] = mapped_column(String(8))
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotencyRow(Base):
+    """A POST's outcome under an ``Idempotency-Key``: ``status`` is None while the first
+    request is still running, so a concurrent retry is told to wait instead of repeating."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer)
+    headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

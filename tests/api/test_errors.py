@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from matcher.config import Settings
+from tests.support.api import issue_key
 
 PROBLEM = "application/problem+json"
 
@@ -22,7 +23,7 @@ def client(mini_settings: Settings) -> TestClient:
     # Without the lifespan (its warm-up threads can outlive the test process's interpreter):
     # load what the lifespan loads first, the supplier search.
     app.state.match_service = app.state.runtime.match_service()
-    return TestClient(app)
+    return TestClient(app, headers={"X-API-Key": issue_key(app, "admin")})
 
 
 def _is_problem(response, status: int) -> dict:  # type: ignore[no-untyped-def]
@@ -90,7 +91,8 @@ def test_an_unreachable_database_is_503_with_retry_after(tmp_path: Path) -> None
         database_url="postgresql+psycopg://postgres@127.0.0.1:9/test?connect_timeout=2",
         _env_file=None,
     )
-    client = TestClient(create_app(settings))  # no lifespan: nothing is loaded at start
+    # No lifespan: nothing is loaded at start. Checking the key is the first query to fail.
+    client = TestClient(create_app(settings), headers={"X-API-Key": "tm_0badc0de_" + "x" * 43})
     response = client.get("/v1/exporters/MX-E08/service-partners", params={"market": "IN"})
     body = _is_problem(response, 503)
     assert response.headers["retry-after"].isdigit()

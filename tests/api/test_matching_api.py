@@ -9,11 +9,13 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from matcher.config import Settings
+from tests.support.api import issue_key
 
 
 @pytest.fixture(scope="module")
 def client(mini_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(mini_settings)) as test_client:
+    app = create_app(mini_settings)
+    with TestClient(app, headers={"X-API-Key": issue_key(app, "admin")}) as test_client:
         yield test_client
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from matcher.config import Settings
+from tests.support.api import issue_key
 
 REPO = Path(__file__).resolve().parents[2]
 FILES = (
@@ -35,7 +36,8 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     runtime.engine.dispose()
     # Without the lifespan: the pairing routes build their service on first use, and the
     # app's background warm-up threads (HS suggester, index refresh) are not needed here.
-    yield TestClient(create_app(settings))
+    app = create_app(settings)
+    yield TestClient(app, headers={"X-API-Key": issue_key(app, "admin")})
 
 
 def test_service_partners_name_the_gap_they_close(client: TestClient) -> None:

@@ -32,16 +32,17 @@ def _get(url: str, timeout: float = 5) -> tuple[int, dict]:  # type: ignore[type
         return response.status, json.loads(response.read())
 
 
-def _post(url: str, body: dict) -> tuple[int, dict]:  # type: ignore[type-arg]
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"content-type": "application/json"}
-    )
+def _post(url: str, body: dict, key: str | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
+    headers = {"content-type": "application/json"}
+    if key:
+        headers["X-API-Key"] = key
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     data_dir = tmp_path_factory.mktemp("fresh") / "data"
     env = {
         **os.environ,
@@ -54,6 +55,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [str(TRADEMATCH), "bootstrap"], env=env, capture_output=True, text=True, timeout=600
     )
     assert boot.returncode == 0, boot.stdout + boot.stderr
+    keys_file = data_dir / "demo-keys.json"
+    assert keys_file.stat().st_mode & 0o077 == 0, "the demo keys are readable by others"
+    keys = json.loads(keys_file.read_text())
+    assert set(keys) == {
+        "demo admin",
+        "demo partner platform",
+        "demo staff Hanoi",
+        "demo staff New Delhi",
+    }
     port = _free_port()
     server = subprocess.Popen(
         [str(TRADEMATCH), "serve", "--port", str(port)],
@@ -76,7 +86,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 out = server.stdout.read() if server.stdout else ""
                 pytest.fail(f"server did not come up: {out}")
             time.sleep(0.5)
-        yield base
+        yield base, keys["demo partner platform"]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -85,19 +95,25 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [str(TRADEMATCH), "bootstrap"], env=env, capture_output=True, text=True, timeout=300
     )
     assert again.returncode == 0 and "indexes are up to date" in again.stdout, again.stdout
+    assert json.loads(keys_file.read_text()) == keys  # keys are issued once, not rotated
 
 
-def test_health_answers_with_the_index(served: str) -> None:
-    status, body = _get(f"{served}/v1/health")
+def test_health_answers_with_the_index(served: tuple[str, str]) -> None:
+    base, _ = served
+    status, body = _get(f"{base}/v1/health")
     assert status == 200 and body["status"] == "ok"
     assert body["index"]["products"] > 100
 
 
-def test_a_real_match_answers(served: str) -> None:
-    status, body = _post(
-        f"{served}/v1/inquiries/match",
-        {"text": "stainless steel ball valves for a chemical plant", "top_k": 5},
-    )
+def test_a_real_match_answers(served: tuple[str, str]) -> None:
+    base, partner_key = served
+    inquiry = {"text": "stainless steel ball valves for a chemical plant", "top_k": 5}
+    try:
+        _post(f"{base}/v1/inquiries/match", inquiry)
+        raise AssertionError("a request without a key was served")
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 401
+    status, body = _post(f"{base}/v1/inquiries/match", inquiry, partner_key)
     assert status == 200
     assert len(body["results"]) == 5
     assert all(r["explanations"] for r in body["results"])

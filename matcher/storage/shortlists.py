@@ -1,0 +1,140 @@
+"""Center shortlists: the importers staff picked for one client firm, in their order.
+
+A shortlist is edited by several staff of one center; its ``version`` grows with every
+change and must be presented (If-Match) to change it again, so a second editor is told to
+reload rather than silently overwriting the first.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.errors import ConflictError, InputValidationError, NotFoundError
+from matcher.storage.records import check_version
+from matcher.storage.tables import BuyerRow, ExporterRow, ShortlistRow
+
+_ID = re.compile(r"^[\w.:\-/]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Item:
+    buyer_id: str  # external id
+    note: str | None = None
+
+
+def new_external_id() -> str:
+    return f"sl-{secrets.token_hex(6)}"
+
+
+def get(session: Session, external_id: str) -> ShortlistRow:
+    row = session.scalar(select(ShortlistRow).where(ShortlistRow.external_id == external_id))
+    if row is None:
+        raise NotFoundError("shortlist", external_id)
+    return row
+
+
+def _check_items(session: Session, center: str, items: Sequence[Item]) -> list[dict[str, Any]]:
+    """Items must name importers of the shortlist's own center, each once."""
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        if item.buyer_id in seen:
+            raise InputValidationError(
+                f"items[{position}].buyer_id", f"'{item.buyer_id}' is listed twice"
+            )
+        seen.add(item.buyer_id)
+    if seen:
+        found = dict(
+            session.execute(
+                select(BuyerRow.external_id, BuyerRow.center).where(
+                    BuyerRow.external_id.in_(sorted(seen))
+                )
+            ).all()
+        )
+        for position, item in enumerate(items):
+            if found.get(item.buyer_id, "?") != center:
+                # An importer of another center reads as unknown: its existence is not disclosed.
+                raise InputValidationError(
+                    f"items[{position}].buyer_id",
+                    f"no importer '{item.buyer_id}' at center {center}",
+                )
+    return [{"buyer_id": i.buyer_id, "note": i.note} for i in items]
+
+
+def create(
+    session: Session,
+    *,
+    center: str,
+    exporter_external_id: str,
+    title: str,
+    note: str | None,
+    items: Sequence[Item],
+    created_by: str | None,
+    external_id: str | None = None,
+) -> ShortlistRow:
+    exporter = session.scalar(
+        select(ExporterRow.id).where(ExporterRow.external_id == exporter_external_id)
+    )
+    if exporter is None:
+        raise InputValidationError("exporter_id", f"no exporter '{exporter_external_id}'")
+    ext = external_id or new_external_id()
+    if not _ID.match(ext):
+        raise InputValidationError("external_id", "use 1-64 letters, digits or . : - / _")
+    if session.scalar(select(ShortlistRow.id).where(ShortlistRow.external_id == ext)):
+        raise ConflictError(f"shortlist '{ext}' already exists")
+    row = ShortlistRow(
+        external_id=ext,
+        center=center,
+        exporter_id=exporter,
+        title=title,
+        note=note,
+        items=_check_items(session, center, items),
+        version=1,
+        created_by=created_by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update(
+    session: Session,
+    row: ShortlistRow,
+    if_match: str,
+    *,
+    title: str | None = None,
+    note: str | None = None,
+    clear_note: bool = False,
+    items: Sequence[Item] | None = None,
+) -> ShortlistRow:
+    """Apply the given changes if ``if_match`` names the current version; bump it."""
+    check_version(row.version, if_match)
+    if title is not None:
+        row.title = title
+    if note is not None or clear_note:
+        row.note = note
+    if items is not None:
+        row.items = _check_items(session, row.center, items)
+    row.version += 1
+    session.flush()
+    return row
+
+
+def delete(session: Session, row: ShortlistRow, if_match: str) -> None:
+    check_version(row.version, if_match)
+    session.delete(row)
+    session.flush()
+
+
+def exporter_external_ids(session: Session, rows: Sequence[ShortlistRow]) -> dict[int, str]:
+    ids = {r.exporter_id for r in rows}
+    if not ids:
+        return {}
+    stmt = select(ExporterRow.id, ExporterRow.external_id).where(ExporterRow.id.in_(ids))
+    return dict(session.execute(stmt).all())

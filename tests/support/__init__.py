@@ -1,0 +1,1 @@
+"""Helpers shared by tests (not fixtures): import as ``tests.support.<module>``."""
