@@ -11,8 +11,9 @@ from matcher.domain import hscodes
 
 
 def product_document(name: str | None, description: str, hs_code: str | None) -> str:
-    parts = [p.strip() for p in (name, description) if p and p.strip()]
-    if hs_code:
+    """Missing parts may arrive as None or, from a data frame, as NaN: both are skipped."""
+    parts = [p.strip() for p in (name, description) if isinstance(p, str) and p.strip()]
+    if isinstance(hs_code, str) and hs_code:
         hs_text = hscodes.describe(hs_code)
         if hs_text:
             parts.append(f"HS {hs_code}: {hs_text}")

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from matcher.domain.schemas import RECORD_TYPES, Record
@@ -129,7 +130,26 @@ def update(session: Session, kind: str, row: Any, record: Record, if_match: str)
     """Store ``record`` over ``row`` if the caller's ``if_match`` is still the stored
     version; otherwise ``PreconditionFailedError`` (someone changed it since)."""
     check_version(row.content_hash, if_match)
+    _claim_version(session, kind, row)
     return _write(session, kind, record)
+
+
+def _claim_version(session: Session, kind: str, row: Any) -> None:
+    """Lock the row at the version the caller read, or fail: a no-op UPDATE conditioned on
+    the content hash. A concurrent edit that committed first changed the hash, so this one
+    matches no row (PostgreSQL re-checks the condition after waiting for the lock; SQLite
+    lets one writer at a time)."""
+    table: Any = ENTITY_TABLES[kind]
+    claimed = session.execute(
+        sa_update(table)
+        .where(table.id == row.id, table.content_hash == row.content_hash)
+        .values(content_hash=row.content_hash)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise PreconditionFailedError(
+            "the record changed while you edited it; GET it again and reapply your change"
+        )
 
 
 def check_version(current: str | int, if_match: str) -> None:
@@ -145,6 +165,7 @@ def remove(session: Session, kind: str, row: Any, if_match: str | None) -> None:
     """Delete a record no other record refers to; ``ConflictError`` names what refers to it."""
     if if_match is not None:
         check_version(row.content_hash, if_match)
+        _claim_version(session, kind, row)
     table: type[Base] = ENTITY_TABLES[kind]
     for other_kind, fks in FOREIGN_KEYS.items():
         for field, target in fks.items():

@@ -15,8 +15,14 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
-from matcher.errors import ConflictError, InputValidationError, NotFoundError
+from matcher.errors import (
+    ConflictError,
+    InputValidationError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 from matcher.storage.records import check_version
 from matcher.storage.tables import BuyerRow, ExporterRow, ShortlistRow
 
@@ -95,7 +101,6 @@ def create(
         title=title,
         note=note,
         items=_check_items(session, center, items),
-        version=1,
         created_by=created_by,
     )
     session.add(row)
@@ -113,7 +118,8 @@ def update(
     clear_note: bool = False,
     items: Sequence[Item] | None = None,
 ) -> ShortlistRow:
-    """Apply the given changes if ``if_match`` names the current version; bump it."""
+    """Apply the given changes if ``if_match`` names the current version (which then grows
+    by one), also when another edit from the same version is committing concurrently."""
     check_version(row.version, if_match)
     if title is not None:
         row.title = title
@@ -121,15 +127,23 @@ def update(
         row.note = note
     if items is not None:
         row.items = _check_items(session, row.center, items)
-    row.version += 1
-    session.flush()
+    _flush_or_stale(session)
     return row
 
 
 def delete(session: Session, row: ShortlistRow, if_match: str) -> None:
     check_version(row.version, if_match)
     session.delete(row)
-    session.flush()
+    _flush_or_stale(session)
+
+
+def _flush_or_stale(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise PreconditionFailedError(
+            "the shortlist changed while you edited it; GET it again and reapply your change"
+        ) from None
 
 
 def exporter_external_ids(session: Session, rows: Sequence[ShortlistRow]) -> dict[int, str]:

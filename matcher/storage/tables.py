@@ -255,8 +255,13 @@ class ShortlistRow(_Stamped, Base):
     title: Mapped[str] = mapped_column(String(300))
     note: Mapped[str | None] = mapped_column(Text)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(Integer)
     created_by: Mapped[str | None] = mapped_column(String(120))
+
+    # SQLAlchemy bumps ``version`` on every UPDATE and adds "AND version = <read>" to it, so
+    # of two concurrent edits from the same version the second changes no row and fails
+    # (StaleDataError) even when both passed the If-Match check.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class AuditRow(Base):

@@ -232,3 +232,33 @@ def test_a_partner_inquiry_is_its_own_and_keeps_no_internal_fields(app: FastAPI)
     hanoi = client_as(app, "staff", ["HAN"])
     assert hanoi.get("/v1/needs/API-N1/internal").json()["notes"] is None
     _problem(partner.get("/v1/needs/API-N1/internal"), 403)
+
+
+def test_two_staff_editing_one_shortlist_do_not_overwrite_each_other(app: FastAPI) -> None:
+    anh, binh = client_as(app, "staff", ["HAN"]), client_as(app, "staff", ["HAN"])
+    made = anh.post("/v1/shortlists", json={"exporter_id": "MX-E01", "title": "Valves, Hanoi"})
+    assert made.status_code == 201, made.text
+    url = made.headers["location"]
+    etag_anh = anh.get(url).headers["etag"]
+    etag_binh = binh.get(url).headers["etag"]
+    assert etag_anh == etag_binh == '"1"'
+    first = anh.patch(
+        url,
+        json={"items": [{"buyer_id": "MX-B01", "note": "asked for price list"}]},
+        headers={"If-Match": etag_anh},
+    )
+    assert first.status_code == 200 and first.headers["etag"] == '"2"'
+    body = _problem(
+        binh.patch(url, json={"items": [], "title": "Mine"}, headers={"If-Match": etag_binh}),
+        412,
+    )
+    assert "changed" in body["detail"]
+    _problem(binh.patch(url, json={"title": "Mine"}), 428)
+    stored = binh.get(url).json()
+    assert stored["title"] == "Valves, Hanoi" and stored["version"] == 2
+    assert stored["items"] == [{"buyer_id": "MX-B01", "note": "asked for price list"}]
+    # Having re-read, Binh's change applies on top of Anh's.
+    again = binh.patch(url, json={"title": "Mine"}, headers={"If-Match": stored["etag"]})
+    assert again.status_code == 200 and again.json()["items"] == stored["items"]
+    _problem(binh.delete(url, headers={"If-Match": '"2"'}), 412)
+    assert binh.delete(url, headers={"If-Match": again.headers["etag"]}).status_code == 204

@@ -113,6 +113,9 @@ def test_caches_of_different_models_do_not_mix(tmp_path: Path) -> None:
     [
         ("Valve", "Ball valve", "848180", "Valve | Ball valve | HS 848180: Taps, cocks, valves"),
         (None, "김치", None, "김치"),
+        # From a data frame, a product without a name or code carries NaN (it did break
+        # index builds for products created without a name).
+        (float("nan"), "Ball valve", float("nan"), "Ball valve"),
     ],
 )
 def test_product_documents_carry_the_hs_description(
