@@ -38,6 +38,9 @@ class ShortlistItem(BaseModel):
 
     buyer_id: str = Field(min_length=1, max_length=64, description="The importer's id")
     note: str | None = Field(default=None, max_length=2000)
+    assigned_to: str | None = Field(
+        default=None, max_length=120, description="The staff member following it up"
+    )
 
 
 class ShortlistCreate(BaseModel):
@@ -179,7 +182,7 @@ def create_shortlist(
         exporter_external_id=body.exporter_id,
         title=body.title,
         note=body.note,
-        items=[shortlists.Item(i.buyer_id, i.note) for i in body.items],
+        items=[shortlists.Item(i.buyer_id, i.note, i.assigned_to) for i in body.items],
         created_by=principal.name,
         external_id=body.external_id,
     )
@@ -228,7 +231,7 @@ def change_shortlist(
         clear_note="note" in given and body.note is None,
         items=None
         if body.items is None
-        else [shortlists.Item(i.buyer_id, i.note) for i in body.items],
+        else [shortlists.Item(i.buyer_id, i.note, i.assigned_to) for i in body.items],
     )
     out = _out(session, [row])[0]
     _audit(session, request, principal, "update", row.external_id, row.center, before, out)

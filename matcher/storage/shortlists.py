@@ -33,6 +33,7 @@ _ID = re.compile(r"^[\w.:\-/]{1,64}$")
 class Item:
     buyer_id: str  # external id
     note: str | None = None
+    assigned_to: str | None = None  # the staff member following this importer up
 
 
 def new_external_id() -> str:
@@ -70,7 +71,7 @@ def _check_items(session: Session, center: str, items: Sequence[Item]) -> list[d
                     f"items[{position}].buyer_id",
                     f"no importer '{item.buyer_id}' at center {center}",
                 )
-    return [{"buyer_id": i.buyer_id, "note": i.note} for i in items]
+    return [{"buyer_id": i.buyer_id, "note": i.note, "assigned_to": i.assigned_to} for i in items]
 
 
 def create(

@@ -244,7 +244,9 @@ def test_two_staff_editing_one_shortlist_do_not_overwrite_each_other(app: FastAP
     assert etag_anh == etag_binh == '"1"'
     first = anh.patch(
         url,
-        json={"items": [{"buyer_id": "MX-B01", "note": "asked for price list"}]},
+        json={
+            "items": [{"buyer_id": "MX-B01", "note": "asked for price list", "assigned_to": "Anh"}]
+        },
         headers={"If-Match": etag_anh},
     )
     assert first.status_code == 200 and first.headers["etag"] == '"2"'
@@ -256,7 +258,9 @@ def test_two_staff_editing_one_shortlist_do_not_overwrite_each_other(app: FastAP
     _problem(binh.patch(url, json={"title": "Mine"}), 428)
     stored = binh.get(url).json()
     assert stored["title"] == "Valves, Hanoi" and stored["version"] == 2
-    assert stored["items"] == [{"buyer_id": "MX-B01", "note": "asked for price list"}]
+    assert stored["items"] == [
+        {"buyer_id": "MX-B01", "note": "asked for price list", "assigned_to": "Anh"}
+    ]
     # Having re-read, Binh's change applies on top of Anh's.
     again = binh.patch(url, json={"title": "Mine"}, headers={"If-Match": stored["etag"]})
     assert again.status_code == 200 and again.json()["items"] == stored["items"]
