@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, idempotency, observability, ratelimit
+from api import errors, idempotency, observability, ratelimit, ui
 from api.routes import (
     buyers,
     centers,
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         *resources.routers(),
     ):
         app.include_router(router, prefix="/v1")
+    ui.install(app)
     return app
 
 

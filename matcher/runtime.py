@@ -24,6 +24,7 @@ from matcher.features.registry import PRIVATE_FEATURES
 from matcher.index import persistence
 from matcher.index.catalogs import BUYERS, CATALOGS, PRODUCTS
 from matcher.index.manager import IndexManager
+from matcher.matching.search import SearchService
 from matcher.matching.service import MatchService
 from matcher.matching.shortlist import ShortlistService
 from matcher.pairing.learning import load_current_pairing
@@ -158,6 +159,14 @@ class Runtime:
         if self.settings.ranker != "rule":
             ranker = load_current_pairing(self.settings.rankers_dir)
         return PairingService(self.encoder, self.indexes, self.sessions, ranker)
+
+    def search_service(self) -> SearchService:
+        """Search by meaning across firms, importers and open inquiries (loads their indexes,
+        building any that is missing)."""
+        for name in ("exporters", "buyers", "needs"):
+            if name not in self.indexes.loaded():
+                self.indexes.load_available(name)
+        return SearchService(self.encoder, self.indexes, self.sessions)
 
     def shortlist_service(self) -> ShortlistService:
         """Importers for a firm at a center, with the buyers index loaded (built if missing)."""

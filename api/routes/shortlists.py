@@ -33,6 +33,13 @@ _SORTS = {
 }
 
 
+class ReasonText(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    en: str = Field(max_length=500)
+    ko: str = Field(max_length=500)
+
+
 class ShortlistItem(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -41,6 +48,14 @@ class ShortlistItem(BaseModel):
     assigned_to: str | None = Field(
         default=None, max_length=120, description="The staff member following it up"
     )
+    score: float | None = Field(default=None, description="The recommendation's score when added")
+    reasons: list[ReasonText] = Field(
+        default_factory=list, max_length=20, description="Why it was recommended"
+    )
+
+    def item(self) -> shortlists.Item:
+        extra = self.model_dump(include={"score", "reasons"})
+        return shortlists.Item(self.buyer_id, self.note, self.assigned_to, extra)
 
 
 class ShortlistCreate(BaseModel):
@@ -89,7 +104,7 @@ def _out(session: Session, rows: list[ShortlistRow]) -> list[dict[str, Any]]:
             "exporter_id": exporters.get(r.exporter_id, ""),
             "title": r.title,
             "note": r.note,
-            "items": list(r.items or []),
+            "items": [ShortlistItem.model_validate(i).model_dump() for i in r.items or []],
             "version": r.version,
             "created_by": r.created_by,
             "created_at": r.created_at,
@@ -182,7 +197,7 @@ def create_shortlist(
         exporter_external_id=body.exporter_id,
         title=body.title,
         note=body.note,
-        items=[shortlists.Item(i.buyer_id, i.note, i.assigned_to) for i in body.items],
+        items=[i.item() for i in body.items],
         created_by=principal.name,
         external_id=body.external_id,
     )
@@ -229,9 +244,7 @@ def change_shortlist(
         title=body.title,
         note=body.note,
         clear_note="note" in given and body.note is None,
-        items=None
-        if body.items is None
-        else [shortlists.Item(i.buyer_id, i.note, i.assigned_to) for i in body.items],
+        items=None if body.items is None else [i.item() for i in body.items],
     )
     out = _out(session, [row])[0]
     _audit(session, request, principal, "update", row.external_id, row.center, before, out)

@@ -49,6 +49,10 @@ app.add_typer(index_app, name="index")
 app.add_typer(model_app, name="model")
 app.add_typer(hs_app, name="hs")
 app.add_typer(keys_app, name="keys")
+users_app = typer.Typer(
+    help="Staff logins for the web UI: create, list, disable.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
 app.add_typer(evaluate_app, name="evaluate")
 
 console = Console()
@@ -129,6 +133,86 @@ def keys_create(
         console.print(f"centers: {', '.join(info.centers)}")
     console.print("the key (shown once; store it now):")
     typer.echo(key)
+
+
+@users_app.command("create")
+def users_create(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name, e.g. 'lan.nguyen'")],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    center: Annotated[
+        list[str] | None, typer.Option(help="A center the user works for (repeat for more)")
+    ] = None,
+    admin: Annotated[bool, typer.Option(help="Sees every center")] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Default: a generated one, printed once", envvar="TRADEMATCH_NEW_PASSWORD"
+        ),
+    ] = None,
+) -> None:
+    """Create a staff login for the web UI (the password is stored scrypt-hashed)."""
+    import secrets
+
+    from matcher.runtime import Runtime
+    from matcher.storage.database import session_scope
+    from matcher.storage.staff_users import create_user
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    chosen = password or secrets.token_urlsafe(12)
+    try:
+        with session_scope(runtime.sessions) as session:
+            user = create_user(session, username, name or username, chosen, center or [], admin)
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    scope = ", ".join(user.centers) or "all centers"
+    console.print(f"created {user.username} ({user.display_name}) for {scope}")
+    if password is None:
+        console.print("the password (shown once):")
+        typer.echo(chosen)
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Every staff login: user name, name, centers, admin, active (never the password)."""
+    from matcher.runtime import Runtime
+    from matcher.storage.database import session_scope
+    from matcher.storage.staff_users import list_users
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    with session_scope(runtime.sessions) as session:
+        users = list_users(session)
+    table = Table("user", "name", "centers", "admin", "active")
+    for user, active in users:
+        table.add_row(
+            user.username,
+            user.display_name,
+            ",".join(user.centers),
+            str(user.is_admin),
+            str(active),
+        )
+    console.print(table)
+
+
+@users_app.command("disable")
+def users_disable(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Login name")]
+) -> None:
+    """Disable a login: its sessions end at once."""
+    from matcher.runtime import Runtime
+    from matcher.storage.database import session_scope
+    from matcher.storage.staff_users import disable_user
+
+    runtime = Runtime(_settings(ctx))
+    runtime.upgrade_schema()
+    try:
+        with session_scope(runtime.sessions) as session:
+            disable_user(session, username)
+    except TradeMatchError as exc:
+        raise _fail(exc) from exc
+    console.print(f"disabled {username}")
 
 
 @keys_app.command("list")
@@ -412,34 +496,51 @@ def bootstrap(ctx: typer.Context) -> None:
     _issue_demo_keys(runtime)
 
 
-def _issue_demo_keys(runtime: Runtime) -> None:
-    """On a store without API keys, issue one per kind of user and keep them (owner-only)
-    in ``<data_dir>/demo-keys.json``: the API refuses requests without a key."""
-    import json
+def _keep_owner_only(path: Path, issued: dict[str, str]) -> None:
     import os
 
-    from matcher.storage.api_keys import create_demo_keys
-    from matcher.storage.database import session_scope
-
-    with session_scope(runtime.sessions) as session:
-        issued = create_demo_keys(session)
-    if not issued:
-        return
-    path = runtime.settings.data_dir / "demo-keys.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         json.dump(issued, handle, indent=2, ensure_ascii=False)
-    table = Table(title="API keys issued for this store (send one as X-API-Key)")
-    table.add_column("who")
-    table.add_column("key")
-    for name, key in issued.items():
-        table.add_row(name, key)
-    console.print(table)
-    console.print(
-        f"kept in {path} (owner-only); revoke with `tradematch keys revoke <prefix>` "
-        "and issue real ones with `tradematch keys create`"
-    )
+
+
+def _issue_demo_keys(runtime: Runtime) -> None:
+    """On a store without API keys (or staff users), issue one per kind of user and keep
+    them, owner-only, in ``<data_dir>/demo-keys.json`` (``demo-users.json``): the API
+    refuses requests without a key, the web UI without a login."""
+    from matcher.storage.api_keys import create_demo_keys
+    from matcher.storage.database import session_scope
+    from matcher.storage.staff_users import create_demo_users
+
+    with session_scope(runtime.sessions) as session:
+        keys = create_demo_keys(session)
+        users = create_demo_users(session)
+    data_dir = runtime.settings.data_dir
+    if keys:
+        _keep_owner_only(data_dir / "demo-keys.json", keys)
+        table = Table(title="API keys issued for this store (send one as X-API-Key)")
+        table.add_column("who")
+        table.add_column("key")
+        for name, key in keys.items():
+            table.add_row(name, key)
+        console.print(table)
+        console.print(
+            f"kept in {data_dir / 'demo-keys.json'} (owner-only); revoke with "
+            "`tradematch keys revoke <prefix>`, issue real ones with `tradematch keys create`"
+        )
+    if users:
+        _keep_owner_only(data_dir / "demo-users.json", users)
+        table = Table(title="Staff logins for the web UI (/ui)")
+        table.add_column("user")
+        table.add_column("password")
+        for name, password in users.items():
+            table.add_row(name, password)
+        console.print(table)
+        console.print(
+            f"kept in {data_dir / 'demo-users.json'} (owner-only); add real staff with "
+            "`tradematch users create`"
+        )
 
 
 @app.command()

@@ -10,13 +10,20 @@ from __future__ import annotations
 from matcher.domain import hscodes
 
 
+def present(value: object) -> str:
+    """A text field's value, or "" where it is missing: None, or NaN as a data frame holds
+    a missing value (``str(nan)`` would put the word "nan" into an embedded text)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def product_document(name: str | None, description: str, hs_code: str | None) -> str:
     """Missing parts may arrive as None or, from a data frame, as NaN: both are skipped."""
-    parts = [p.strip() for p in (name, description) if isinstance(p, str) and p.strip()]
-    if isinstance(hs_code, str) and hs_code:
-        hs_text = hscodes.describe(hs_code)
+    parts = [present(p) for p in (name, description) if present(p)]
+    code = present(hs_code)
+    if code:
+        hs_text = hscodes.describe(code)
         if hs_text:
-            parts.append(f"HS {hs_code}: {hs_text}")
+            parts.append(f"HS {code}: {hs_text}")
     return " | ".join(parts)
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from matcher.domain import hscodes
-from matcher.embedding.texts import product_document
+from matcher.embedding.texts import present, product_document
 from matcher.index.collection import CollectionSchema
 from matcher.index.filters import FilterField
 from matcher.storage import repository
@@ -177,8 +177,8 @@ def _exporter_texts(frame: pd.DataFrame) -> list[str]:
     for name_en, name_ko, industry, description in zip(
         frame["name_en"], frame["name_ko"], frame["industry"], frame["description"], strict=True
     ):
-        names = " / ".join(str(n) for n in (name_en, name_ko) if n)
-        parts = (names, str(industry).replace("_", " "), str(description or ""))
+        names = " / ".join(present(n) for n in (name_en, name_ko) if present(n))
+        parts = (names, present(industry).replace("_", " "), present(description))
         out.append(" | ".join(p for p in parts if p))
     return out
 
@@ -225,7 +225,7 @@ def _load_services(session: Session) -> pd.DataFrame:
 
 def _service_texts(frame: pd.DataFrame) -> list[str]:
     return [
-        f"{str(t).replace('_', ' ')} | {d}"
+        f"{present(t).replace('_', ' ')} | {present(d)}"
         for t, d in zip(frame["service_type"], frame["description"], strict=True)
     ]
 
@@ -281,7 +281,7 @@ def _buyer_texts(frame: pd.DataFrame) -> list[str]:
         frame["interests"], frame["hs_codes"], frame["name"], strict=True
     ):
         described = "; ".join(hscodes.describe(c) for c in codes if hscodes.describe(c))
-        out.append(" | ".join(p for p in (interests, described) if p) or str(name))
+        out.append(" | ".join(p for p in (present(interests), described) if p) or present(name))
     return out
 
 

@@ -253,7 +253,10 @@ class VectorCollection:
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         threads = self.settings.index_batch_threads if batch else self.settings.index_query_threads
         base_scores, base_labels = self._search_base(st, q, k, where, threads)
-        base_ids = np.where(base_labels >= 0, st.ids[np.clip(base_labels, 0, None)], -1)
+        if len(st.ids) == 0:  # an empty base (e.g. no open inquiries): nothing to map
+            base_ids = np.full(base_labels.shape, -1, dtype=np.int64)
+        else:
+            base_ids = np.where(base_labels >= 0, st.ids[np.clip(base_labels, 0, None)], -1)
         if len(st.delta_ids) == 0:
             return SearchResult(base_scores, base_ids)
         return self._merge_delta(st, q, k, where, base_scores, base_ids)

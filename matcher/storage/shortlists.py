@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +34,9 @@ class Item:
     buyer_id: str  # external id
     note: str | None = None
     assigned_to: str | None = None  # the staff member following this importer up
+    # What the recommendation said when it was added (score, reasons in en/ko), kept so the
+    # export shows why an importer was picked even after the ranking moves on.
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def new_external_id() -> str:
@@ -71,7 +74,10 @@ def _check_items(session: Session, center: str, items: Sequence[Item]) -> list[d
                     f"items[{position}].buyer_id",
                     f"no importer '{item.buyer_id}' at center {center}",
                 )
-    return [{"buyer_id": i.buyer_id, "note": i.note, "assigned_to": i.assigned_to} for i in items]
+    return [
+        {"buyer_id": i.buyer_id, "note": i.note, "assigned_to": i.assigned_to, **i.extra}
+        for i in items
+    ]
 
 
 def create(
@@ -153,3 +159,63 @@ def exporter_external_ids(session: Session, rows: Sequence[ShortlistRow]) -> dic
         return {}
     stmt = select(ExporterRow.id, ExporterRow.external_id).where(ExporterRow.id.in_(ids))
     return dict(session.execute(stmt).all())
+
+
+def working_shortlist(
+    session: Session, exporter_external_id: str, center: str, title: str, created_by: str
+) -> ShortlistRow:
+    """The firm's shortlist at the center that staff add to from the firm page (the oldest
+    one), started on first use."""
+    exporter = session.scalar(
+        select(ExporterRow.id).where(ExporterRow.external_id == exporter_external_id)
+    )
+    row = None if exporter is None else working_shortlist_if_any(session, exporter, center)
+    if row is not None:
+        return row
+    return create(
+        session,
+        center=center,
+        exporter_external_id=exporter_external_id,
+        title=title,
+        note=None,
+        items=[],
+        created_by=created_by,
+    )
+
+
+def append(session: Session, row: ShortlistRow, additions: Sequence[dict[str, Any]]) -> int:
+    """Add importers at the end (each ``{"buyer_id", ...}``; ones already listed are kept as
+    they are). Returns how many were added."""
+    present = {item["buyer_id"] for item in row.items or []}
+    fresh = [a for a in additions if a["buyer_id"] not in present]
+    if not fresh:
+        return 0
+    plain = ("buyer_id", "note", "assigned_to")
+    items = [
+        Item(
+            a["buyer_id"],
+            a.get("note"),
+            a.get("assigned_to"),
+            {k: v for k, v in a.items() if k not in plain},
+        )
+        for a in fresh
+    ]
+    row.items = [*(row.items or []), *_check_items(session, row.center, items)]
+    _flush_or_stale(session)
+    return len(fresh)
+
+
+def listed_buyers(row: ShortlistRow | None) -> set[str]:
+    return {item["buyer_id"] for item in (row.items if row else None) or []}
+
+
+def working_shortlist_if_any(
+    session: Session, exporter_id: int, center: str
+) -> ShortlistRow | None:
+    """The firm's working shortlist at the center (the oldest), without starting one."""
+    return session.scalar(
+        select(ShortlistRow)
+        .where(ShortlistRow.exporter_id == exporter_id, ShortlistRow.center == center)
+        .order_by(ShortlistRow.id)
+        .limit(1)
+    )

@@ -182,7 +182,11 @@ class NeedRow(_Ingestible, Base):
 
 class FunnelEventRow(_Ingestible, Base):
     __tablename__ = "funnel_events"
-    __table_args__ = (Index("ix_funnel_events_pair", "exporter_id", "buyer_id"),)
+    __table_args__ = (
+        Index("ix_funnel_events_pair", "exporter_id", "buyer_id"),
+        # The dashboard counts a center's events by month.
+        Index("ix_funnel_events_center_time", "center", "occurred_at"),
+    )
 
     exporter_id: Mapped[int] = mapped_column(ForeignKey("exporters.id"), index=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
@@ -299,3 +303,30 @@ class IdempotencyRow(Base):
     headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class StaffUserRow(_Stamped, Base):
+    """A center staff member (or an admin) who logs in to the web UI."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    centers: Mapped[list[str]] = mapped_column(default=list)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class UISessionRow(Base):
+    """A logged-in browser: the cookie's token is stored as SHA-256, beside its CSRF token."""
+
+    __tablename__ = "ui_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
