@@ -54,9 +54,10 @@ def trend_chart(
     ]
     for i, month in enumerate(months):
         if i % 2 == 0 or i == len(months) - 1:
+            anchor = "end" if i == len(months) - 1 else "middle"
             parts.append(
-                f'<text x="{x(i) - 14:.1f}" y="{height - bottom + 16}" font-size="10">'
-                f"{escape(month)}</text>"
+                f'<text x="{x(i):.1f}" y="{height - bottom + 16}" font-size="10" '
+                f'text-anchor="{anchor}">{escape(month)}</text>'
             )
     for s, (name, values) in enumerate(series.items()):
         colour = _COLOURS[s % len(_COLOURS)]
