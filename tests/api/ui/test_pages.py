@@ -343,3 +343,19 @@ def test_the_shortlist_workflow(app: FastAPI) -> None:
     assert "Minh (Hanoi)" in flat and "Consultation" in flat
     history = lan.get("/ui/buyers/MX-B01").text
     assert "video call" in history and "12000" in history
+
+
+def test_search_finds_firms_and_importers_in_another_language_within_the_center(
+    app: FastAPI,
+) -> None:
+    hanoi, delhi = login(app, "lan", "en"), login(app, "priya", "en")
+    # Korean for "stainless ball valves": the valve makers, though their profiles are English.
+    page = hanoi.get("/ui/search", params={"q": "스테인리스 볼밸브"}).text
+    firms = re.findall(r'href="/ui/firms/([^"]+)"', page)
+    assert firms and firms[0] in ("MX-E01", "MX-E09"), firms[:3]
+    # Vietnamese for "ball valves for a chemical plant": Hanoi's importer that asks for them.
+    found = hanoi.get("/ui/search", params={"q": "van bi cho nhà máy hóa chất"}).text
+    assert "/ui/buyers/MX-B01" in found
+    # New Delhi staff never get Hanoi's importers, whatever they search.
+    other = delhi.get("/ui/search", params={"q": "van bi cho nhà máy hóa chất"}).text
+    assert "/ui/buyers/MX-B01" not in other and "/ui/buyers/UI-XSS" not in other
