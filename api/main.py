@@ -23,6 +23,7 @@ from api.routes import (
     inquiries,
     needs,
     pairing,
+    recommendations,
     resources,
     shortlists,
 )
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hs.router,
         needs.router,
         shortlists.router,
+        recommendations.router,
         centers.router,
         *resources.routers(),
     ):

@@ -152,6 +152,20 @@ class Settings(BaseSettings):
         description="Pairs younger than this are not used as labels: a funnel takes months.",
     )
 
+    batch_top_k: int = Field(
+        default=10, ge=1, le=100, description="Recommendations kept per query by the nightly batch."
+    )
+    batch_partition_size: int = Field(
+        default=200, ge=1, description="Queries per batch partition (the unit of checkpointing)."
+    )
+    batch_workers: int = Field(
+        default=2, ge=1, le=256, description="Workers of the batch's LocalCluster."
+    )
+    batch_scheduler_address: str | None = Field(
+        default=None,
+        description="A running Dask scheduler (tcp://host:8786) instead of a LocalCluster.",
+    )
+
     demo_seed: int = Field(default=20261123)
     demo_exporters: int = Field(default=1500, ge=10)
 

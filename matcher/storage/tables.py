@@ -330,3 +330,85 @@ class UISessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class BatchRunRow(Base):
+    """One nightly batch run: ``running`` until every partition is written, then
+    ``committed`` (and current) or ``failed``. ``inputs`` fingerprints what it read, so the
+    next incremental run knows what changed."""
+
+    __tablename__ = "batch_runs"
+
+    run_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # full | incremental
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    previous_run_id: Mapped[str | None] = mapped_column(String(40))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    partitions_total: Mapped[int] = mapped_column(Integer, default=0)
+    partitions_done: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class BatchPartitionRow(Base):
+    """A finished partition of a run: its checkpoint, written with its rows."""
+
+    __tablename__ = "batch_partitions"
+    __table_args__ = (
+        UniqueConstraint("run_id", "task", "partition_no", name="uq_batch_partition"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.run_id"))
+    task: Mapped[str] = mapped_column(String(24))
+    partition_no: Mapped[int] = mapped_column(Integer)
+    queries: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RecommendationRow(Base):
+    """One ranked result of one query in one run. ``task``: inquiry_suppliers (query: a
+    need), firm_importers (query: "<exporter>@<center>"), service_partners (query:
+    "<manufacturer>@<market>"); ``target_id`` is the supplier, importer or service offering
+    (external ids)."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (Index("ix_recommendations_query", "run_id", "task", "query_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.run_id"))
+    task: Mapped[str] = mapped_column(String(24))
+    query_key: Mapped[str] = mapped_column(String(96))
+    rank: Mapped[int] = mapped_column(Integer)
+    target_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class BatchCurrentRow(Base):
+    """The run the API serves (one row, id 1): switched in one UPDATE when a run commits."""
+
+    __tablename__ = "batch_current"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.run_id"))
+    switched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class BatchLockRow(Base):
+    """The run lock (one row, id 1): who holds it and its last heartbeat, so a lock left by
+    a killed run is recognised as stale."""
+
+    __tablename__ = "batch_lock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[str | None] = mapped_column(String(40))
+    acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
