@@ -7,6 +7,7 @@ passed to each command; heavy imports happen inside the commands that need them,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -54,6 +55,10 @@ users_app = typer.Typer(
 )
 app.add_typer(users_app, name="users")
 app.add_typer(evaluate_app, name="evaluate")
+batch_app = typer.Typer(
+    help="The nightly recommendation batch (Dask): run it, or schedule it.", no_args_is_help=True
+)
+app.add_typer(batch_app, name="batch")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -984,3 +989,142 @@ def train(
         f"pairing: {path} (nDCG@10 on future pairings {report.metrics['ltr']['nDCG@10']:.4f}, "
         f"{report.ratio('ltr'):.2f}x the embedding-only baseline)"
     )
+
+
+# --- the nightly batch ----------------------------------------------------------------------
+
+
+class _BatchProgress:
+    """The batch's phases as rich progress bars; notes print above them."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def phase(self, name: str, total: int) -> None:
+        self.tasks[name] = self.progress.add_task(name, total=total)
+
+    def advance(self, name: str, n: int = 1) -> None:
+        self.progress.advance(self.tasks[name], n)
+
+    def note(self, text: str) -> None:
+        self.progress.console.print(text, soft_wrap=True)
+
+
+def _print_batch_summary(summary: dict[str, object]) -> None:
+    table = Table(title=f"run {summary['run_id']} ({summary['kind']})")
+    for column in ("task", "queries", "recomputed", "carried over", "why", "rows written"):
+        table.add_column(column)
+    queries = summary["queries"]
+    rows = summary["rows"]
+    assert isinstance(queries, dict) and isinstance(rows, dict)
+    for task, q in queries.items():
+        why = ", ".join(f"{k} {v}" for k, v in sorted(q["why"].items())) or "-"
+        r = rows[task]
+        table.add_row(
+            task,
+            str(q["total"]),
+            str(q["recomputed"]),
+            str(q["carried_over"]),
+            why,
+            f"{r['recomputed']} + {r['carried_over']} carried",
+        )
+    console.print(table)
+    console.print(f"partitions: {json.dumps(summary['partitions'])}", soft_wrap=True)
+    console.print(f"seconds: {json.dumps(summary['seconds'])}", soft_wrap=True)
+
+
+def _as_of(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+@batch_app.command("nightly")
+def batch_nightly(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every query, changed or not.")
+    ] = False,
+    scheduler_address: Annotated[
+        str | None,
+        typer.Option(help="A running Dask scheduler (tcp://host:8786); default: a LocalCluster."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="LocalCluster workers (default: batch_workers).")
+    ] = None,
+    in_process: Annotated[
+        bool,
+        typer.Option("--in-process", help="Workers as threads of this process (debugging)."),
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Read the funnel history as of this ISO time (reproduce a run)."),
+    ] = None,
+) -> None:
+    """Recompute recommendations: suppliers for open inquiries, importers for client firms
+    at each center, service partners for manufacturers. Incremental unless --full; a killed
+    run resumes with the same command. Exit 0: committed; 1: a task failed (the previous
+    run stays served); 3: another run holds the lock."""
+    from matcher.batch.engine import BatchRunError, run_nightly
+    from matcher.errors import ConflictError
+    from matcher.runtime import Runtime
+
+    settings = _settings(ctx)
+    Runtime(settings).upgrade_schema()
+    try:
+        with _progress() as progress:
+            outcome = run_nightly(
+                settings,
+                full=full,
+                scheduler_address=scheduler_address,
+                workers=workers,
+                processes=not in_process,
+                as_of=_as_of(as_of),
+                reporter=_BatchProgress(progress),
+            )
+    except ConflictError as exc:
+        err_console.print(f"[red]refused:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(code=3) from exc
+    except BatchRunError as exc:
+        err_console.print(f"[red]batch failed:[/red] {exc}", soft_wrap=True)
+        err_console.print(json.dumps(exc.summary, indent=2, default=str), soft_wrap=True)
+        raise typer.Exit(code=1) from exc
+    _print_batch_summary(outcome.summary)
+    console.print(f"committed run {outcome.run_id}" + (" (resumed)" if outcome.resumed else ""))
+
+
+@batch_app.command("schedule")
+def batch_schedule(
+    ctx: typer.Context,
+    cron: Annotated[
+        str, typer.Option(help="When to run, as a crontab line's five fields (host time).")
+    ] = "0 2 * * *",
+    full: Annotated[bool, typer.Option("--full", help="Every run recomputes everything.")] = False,
+    scheduler_address: Annotated[str | None, typer.Option()] = None,
+    workers: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """Run the nightly batch on a cron schedule, in the foreground (for hosts without cron
+    or systemd timers). A run that would overlap a running one is skipped by the lock."""
+    from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[import-untyped]
+    from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+
+    from matcher.batch.engine import nightly_job
+
+    settings = _settings(ctx)
+    try:
+        trigger = CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        raise _fail(exc) from exc
+    scheduler = BlockingScheduler()
+    scheduler.add_job(
+        nightly_job(settings, full=full, scheduler_address=scheduler_address, workers=workers),
+        trigger,
+        id="nightly",
+        coalesce=True,
+        max_instances=1,
+    )
+    console.print(f"tradematch batch scheduled: '{cron}' (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):  # Ctrl-C is how it stops
+        scheduler.start()

@@ -60,6 +60,29 @@ class EmbeddingCache:
     def __len__(self) -> int:
         return len(self._where)
 
+    def lookup(self, texts: Sequence[str]) -> tuple[Vectors, list[int]]:
+        """Cached vectors for ``texts`` (rows of the texts not cached are zero) and the
+        positions of those misses, neither encoding nor writing: the nightly batch's workers
+        only read the cache, and the one process that owns it stores what they encoded (two
+        writers would number their shards alike)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing = []
+        for i, text in enumerate(texts):
+            place = self._where.get(text_key(text))
+            if place is None:
+                missing.append(i)
+            else:
+                out[i] = self._shards[place[0]][place[1]]
+        self.hits += len(texts) - len(missing)
+        return out, missing
+
+    def refresh(self) -> None:
+        """Pick up shards another process appended since this one opened the cache."""
+        on_disk = sum(1 for _ in self.dir.glob("keys-*.npy")) if self.dir.exists() else 0
+        if on_disk != len(self._shards):
+            self._shards, self._where = [], {}
+            self._load()
+
     def get_or_encode(
         self,
         texts: Sequence[str],

@@ -203,28 +203,16 @@ class MatchService:
     def ranker(self) -> Ranker:
         return self.pipeline.ranker
 
-    def match(self, request: MatchRequest) -> MatchResult:
+    def match(self, request: MatchRequest, now: dt.datetime | None = None) -> MatchResult:
+        """``now``: the moment the funnel history is read as of (default: now); the nightly
+        batch passes its run's moment so a resumed run ranks as the original would."""
         t0 = time.perf_counter()
-        query = self.encoder.encode_queries([inquiry_query(request.text)])
+        query = self.encode(request)
         t1 = time.perf_counter()
-        products = self.indexes.get("products")  # the current version, per request
         manifest = self.indexes.manifest("products")
-        where = request.filters.to_where()
-        found = products.search(query, self.candidates, None if where.is_empty() else where)
-        similarity = pd.Series(found.scores[0], index=found.ids[0])
-        headings = sorted({c[:4] for c in request.hs_codes if len(c) >= 4})
-        if headings and not request.filters.hs_prefixes:
-            # The makers of the inquired product even where their texts read differently.
-            coded = Where({**where.values, "hs": headings}, where.all_values, where.max_values)
-            more = products.search(query, self.candidates, coded)
-            similarity = pd.concat([similarity, pd.Series(more.scores[0], index=more.ids[0])])
-        similarity = similarity[similarity.index >= 0]
-        similarity = similarity.groupby(level=0).max()
+        frame = self.retrieve(request, query)
         t2 = time.perf_counter()
-        frame = products.rows(similarity.index.to_numpy()).copy()  # drops deleted ones
-        frame["similarity"] = similarity.reindex(frame.index).to_numpy()
-        frame = self._first_stage(request, frame.reset_index(drop=True))
-        results, excluded = self._rank(request, frame)
+        results, excluded = self._rank(request, frame, now)
         t3 = time.perf_counter()
         return MatchResult(
             results=results,
@@ -243,6 +231,30 @@ class MatchService:
                 "rank": (t3 - t2) * 1000,
             },
         )
+
+    def encode(self, request: MatchRequest) -> np.ndarray:
+        """The inquiry as a query vector (one row)."""
+        return self.encoder.encode_queries([inquiry_query(request.text)])
+
+    def retrieve(self, request: MatchRequest, query: np.ndarray) -> pd.DataFrame:
+        """The first stage for an encoded inquiry: the candidate products, with their
+        similarity, that the ranker sees (the nightly batch compares them between runs to
+        know which inquiries need ranking again)."""
+        products = self.indexes.get("products")  # the current version, per request
+        where = request.filters.to_where()
+        found = products.search(query, self.candidates, None if where.is_empty() else where)
+        similarity = pd.Series(found.scores[0], index=found.ids[0])
+        headings = sorted({c[:4] for c in request.hs_codes if len(c) >= 4})
+        if headings and not request.filters.hs_prefixes:
+            # The makers of the inquired product even where their texts read differently.
+            coded = Where({**where.values, "hs": headings}, where.all_values, where.max_values)
+            more = products.search(query, self.candidates, coded)
+            similarity = pd.concat([similarity, pd.Series(more.scores[0], index=more.ids[0])])
+        similarity = similarity[similarity.index >= 0]
+        similarity = similarity.groupby(level=0).max()
+        frame = products.rows(similarity.index.to_numpy()).copy()  # drops deleted ones
+        frame["similarity"] = similarity.reindex(frame.index).to_numpy()
+        return self._first_stage(request, frame.reset_index(drop=True))
 
     def _first_stage(self, request: MatchRequest, frame: pd.DataFrame) -> pd.DataFrame:
         """The ``candidates`` best products by standardised similarity plus the HS level they
@@ -264,11 +276,11 @@ class MatchService:
         return frame.iloc[np.sort(top)].reset_index(drop=True)
 
     def _rank(
-        self, request: MatchRequest, frame: pd.DataFrame
+        self, request: MatchRequest, frame: pd.DataFrame, now: dt.datetime | None = None
     ) -> tuple[tuple[SupplierMatch, ...], tuple[Exclusion, ...]]:
         if frame.empty:
             return (), ()
-        at = int(seconds([dt.datetime.now(dt.UTC)])[0])
+        at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
         positions = self.positions() if self.positions is not None else None
         pairs = product_pairs(self.context(), frame, request, at, positions)
         outcome = self.pipeline.rank(pairs, request.top_k, candidate="exporter")

@@ -131,20 +131,19 @@ class ShortlistService:
         order = np.argsort(-score, kind="stable")[: self.candidates]
         return [ids[i] for i in order]
 
-    def shortlist(
-        self, request: ShortlistRequest, now: dt.datetime | None = None
-    ) -> ShortlistResult:
-        now = now or dt.datetime.now(dt.UTC)
-        t0 = time.perf_counter()
-        with session_scope(self.sessions) as session:
-            documents = repository.product_documents_of(session, request.exporter_id)
-            blocked = repository.blocked_pairs(session, request.exporter_id)
-        if not documents:
-            raise InputValidationError(
-                "exporter_id", "this firm has no products to find importers for"
-            )
-        queries = self.encoder.encode_queries([product_document(n, d, h) for n, d, h in documents])
-        t1 = time.perf_counter()
+    def encode(self, documents: list[tuple[str | None, str, str | None]]) -> np.ndarray:
+        """The firm's products, (name, description, HS code) each, as query vectors."""
+        return self.encoder.encode_queries([product_document(n, d, h) for n, d, h in documents])
+
+    def retrieve(
+        self,
+        request: ShortlistRequest,
+        documents: list[tuple[str | None, str, str | None]],
+        queries: np.ndarray,
+    ) -> tuple[dict[int, float], list[int]]:
+        """The first stage for a firm's encoded products: each candidate importer's best
+        similarity, and the candidates the ranker sees, best first (the nightly batch compares
+        them between runs to know which shortlists need ranking again)."""
         buyers = self.indexes.get("buyers")
         center = {"center": [request.center]} if request.center else {}
         codes = sorted({str(h)[:4] for _, _, h in documents if h})
@@ -161,8 +160,25 @@ class ShortlistService:
                 for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
                     if i >= 0 and s > best.get(i, -math.inf):
                         best[i] = s
+        return best, self._first_stage(best, codes, self.context())
+
+    def shortlist(
+        self, request: ShortlistRequest, now: dt.datetime | None = None
+    ) -> ShortlistResult:
+        now = now or dt.datetime.now(dt.UTC)
+        t0 = time.perf_counter()
+        with session_scope(self.sessions) as session:
+            documents = repository.product_documents_of(session, request.exporter_id)
+            blocked = repository.blocked_pairs(session, request.exporter_id)
+        if not documents:
+            raise InputValidationError(
+                "exporter_id", "this firm has no products to find importers for"
+            )
+        queries = self.encode(documents)
+        t1 = time.perf_counter()
+        buyers = self.indexes.get("buyers")
         context = self.context()
-        ranked_ids = self._first_stage(best, codes, context)
+        best, ranked_ids = self.retrieve(request, documents, queries)
         t2 = time.perf_counter()
         at = int(seconds([now])[0])
         pairs = pair_frames.build_columns(

@@ -139,7 +139,11 @@ class PairingService:
             out[~np.isfinite(out)] = np.nanmin(out)  # not retrieved: least relevant
         return out
 
-    def partners(self, exporter_id: int, market: str, top_k: int = 10) -> PartnerResult:
+    def partners(
+        self, exporter_id: int, market: str, top_k: int = 10, now: dt.datetime | None = None
+    ) -> PartnerResult:
+        """``now``: the moment track records are counted up to (default: now); the nightly
+        batch passes its run's moment so a resumed run ranks as the original would."""
         market = check_market(market)
         with session_scope(self.sessions) as session:
             firm = self._firm(session, exporter_id)
@@ -149,7 +153,7 @@ class PairingService:
                 for n, d, h in repository.product_documents_of(session, firm.id)
             ]
             offerings, names = self._offers(session, [firm.id])
-            track = repository.pairing_track_counts(session, dt.datetime.now(dt.UTC))
+            track = repository.pairing_track_counts(session, now or dt.datetime.now(dt.UTC))
         gaps = derive_gaps(profile, market)
         offers = offers_from_frame(offerings, self._relevance(documents, offerings), track)
         if self.ranker is None:

@@ -1,0 +1,703 @@
+"""The nightly batch's driver: lock, bring the indexes up to date, screen, plan, rank the
+partitions on Dask, commit.
+
+1. **Lock.** One run at a time (``batch_lock``); a lock left by a dead run is taken over.
+2. **Resume or plan.** A run left ``running`` by a kill is resumed from its stored plan, with
+   its ``as_of``, skipping the partitions it checkpointed. Otherwise: the indexes are brought
+   up to date (``IndexManager.ensure``: a collection whose store fingerprint moved is rebuilt
+   from the embedding cache, so only changed entities are encoded), every query is
+   enumerated with its input fingerprint, the first stage is re-run for every query on the
+   workers (candidate fingerprints), and ``plan.decide`` picks the queries to rank.
+3. **Rank.** Partitions go to the workers; the driver writes each one (rows and checkpoint
+   in one transaction) as it arrives, with a progress bar and a heartbeat on the lock.
+4. **Commit.** Unchanged queries' rows are copied from the previous run and the run becomes
+   the served one in one transaction: the API serves the previous run until then. A
+   partition that raises fails the run instead, with a summary of what failed and what was
+   kept, and the previous run stays served.
+
+Worker seconds (encoding, first stage, ranking) are measured inside the tasks and summed,
+so on N workers they add up to about N times the wall time of that phase.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.batch.plan import Partition, Plan, decide
+from matcher.batch.queries import (
+    FIRM_IMPORTERS,
+    INQUIRY_SUPPLIERS,
+    Inputs,
+    Query,
+    read_inputs,
+)
+from matcher.batch.worker import (
+    PLUGIN_NAME,
+    BatchWorker,
+    PartitionResult,
+    ScreenResult,
+    query_cache_name,
+    rank_partition,
+    screen,
+)
+from matcher.config import Settings
+from matcher.embedding.cache import EmbeddingCache
+from matcher.errors import TradeMatchError
+from matcher.index import persistence
+from matcher.storage import batch_queries
+from matcher.storage.batch_runs import (
+    TASKS,
+    acquire_lock,
+    carry_over,
+    commit_run,
+    fail_run,
+    finished_partitions,
+    heartbeat,
+    last_committed,
+    release_lock,
+    start_run,
+    unfinished_run,
+    write_partition,
+)
+from matcher.storage.database import session_scope
+
+if TYPE_CHECKING:
+    from matcher.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+COLLECTIONS = ("products", "buyers", "services")  # what the three tasks search
+HEARTBEAT_SECONDS = 30.0  # well inside batch_runs.STALE_AFTER
+SCREEN_CHUNK = 250  # queries per screening task (the first stage is milliseconds a query)
+
+
+class Reporter(Protocol):
+    """Where the driver says what it is doing (the CLI draws progress bars)."""
+
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, name: str, n: int = 1) -> None: ...
+
+    def note(self, text: str) -> None: ...
+
+
+class LogReporter:
+    def phase(self, name: str, total: int) -> None:
+        log.info("%s: %d tasks", name, total)
+
+    def advance(self, name: str, n: int = 1) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        log.info("%s", text)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    run_id: str
+    resumed: bool
+    took_over_stale_lock: bool
+    summary: dict[str, Any]
+
+
+class BatchRunError(TradeMatchError):
+    """A run that could not finish: ``summary`` says what failed and what was kept."""
+
+    def __init__(self, message: str, run_id: str | None, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+        self.summary = summary
+
+
+def absolute(settings: Settings) -> Settings:
+    """The settings with their paths made absolute, so workers started elsewhere (another
+    directory, another host mounting the same paths) read the same files."""
+    update: dict[str, Any] = {
+        "data_dir": settings.data_dir.resolve(),
+        "models_dir": settings.models_dir.resolve(),
+    }
+    if settings.market_scores_path is not None:
+        update["market_scores_path"] = settings.market_scores_path.resolve()
+    if settings.database_url is None:
+        update["database_url"] = settings.resolved_database_url
+    return settings.model_copy(update=update)
+
+
+def _distributed() -> Any:
+    """``dask.distributed``, imported where a run needs workers (the CLI starts fast)."""
+    import distributed
+
+    return distributed
+
+
+def _quiet_distributed() -> None:
+    """distributed logs its cluster's every step at INFO (its import sets that level); the
+    batch reports its own progress, so distributed speaks only of problems unless the root
+    logger is at DEBUG (``tradematch -v``)."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+
+
+def new_run_id(as_of: dt.datetime) -> str:
+    return f"{as_of.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+
+
+# --- the lock's heartbeat and the workers --------------------------------------------------
+
+
+class _Heartbeat:
+    """Keeps the lock's heartbeat fresh while the driver waits on workers."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.run_id: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="batch-heartbeat")
+
+    def _loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                heartbeat(self.sessions, self.run_id)
+            except Exception:  # a missed beat is retried; the run goes on
+                log.exception("batch lock heartbeat failed")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def beat(self, run_id: str) -> None:
+        self.run_id = run_id
+        heartbeat(self.sessions, run_id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class _Workers:
+    """The Dask client, started on first need (a run with nothing to rank starts none), with
+    the batch plugin registered so each worker loads the services once."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        address: str | None,
+        workers: int,
+        processes: bool,
+        reporter: Reporter,
+    ) -> None:
+        self.settings = settings
+        self.address = address
+        self.workers = workers
+        self.processes = processes
+        self.reporter = reporter
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+
+    def client(self, dim: int) -> Any:
+        """The ``distributed.Client`` (typed Any: much of distributed is unannotated)."""
+        if self._client is not None:
+            return self._client
+        dask = _distributed()
+        if self.address:
+            client = self._stack.enter_context(dask.Client(self.address))
+            where = self.address
+        else:
+            cluster = self._stack.enter_context(
+                dask.LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=self.processes,
+                    dashboard_address=":0",
+                    silence_logs=logging.WARNING,
+                )
+            )
+            client = self._stack.enter_context(dask.Client(cluster))
+            where = f"LocalCluster, {self.workers} worker(s)" + (
+                "" if self.processes else " in this process"
+            )
+        own_process = bool(self.address) or self.processes
+        client.register_plugin(
+            BatchWorker(self.settings, dim, torch_threads=1 if own_process else None),
+            name=PLUGIN_NAME,
+        )
+        self.reporter.note(f"Dask: {where}")
+        services = client.scheduler_info().get("services", {})
+        if "dashboard" in services:
+            self.reporter.note(f"Dask dashboard: {client.dashboard_link}")
+        self._client = client
+        return client
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+class _QueryVectors:
+    """The driver's end of the query-vector cache: the one process that writes it."""
+
+    def __init__(self, settings: Settings, encoder_name: str, dim: int) -> None:
+        self.cache = EmbeddingCache(settings.cache_dir, query_cache_name(encoder_name), dim)
+
+    def store(self, vectors: Mapping[str, np.ndarray]) -> None:
+        if vectors:
+            texts = sorted(vectors)
+            self.cache.get_or_encode(texts, lambda missing: np.stack([vectors[t] for t in missing]))
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def run_nightly(
+    settings: Settings,
+    *,
+    full: bool = False,
+    scheduler_address: str | None = None,
+    workers: int | None = None,
+    processes: bool = True,
+    as_of: dt.datetime | None = None,
+    reporter: Reporter | None = None,
+) -> BatchOutcome:
+    """Run (or resume) the nightly batch. ``processes=False`` runs the workers as threads of
+    this process (tests, debugging); ``as_of`` fixes the moment the funnel history is read
+    as of (default: now; a resumed run keeps its own). Raises ``ConflictError`` naming the
+    holder while another run holds the lock, ``BatchRunError`` when a task fails."""
+    from matcher.runtime import Runtime
+
+    settings = absolute(settings)
+    reporter = reporter or LogReporter()
+    _quiet_distributed()
+    runtime = Runtime(settings)
+    sessions = runtime.sessions
+    holder = f"tradematch batch nightly ({getpass.getuser()}@{socket.gethostname()})"
+    try:
+        took_over = acquire_lock(sessions, holder, None)
+        if took_over:
+            reporter.note("took over a stale batch lock (its run had died)")
+        beat = _Heartbeat(sessions)
+        beat.start()
+        pool = _Workers(
+            settings,
+            scheduler_address or settings.batch_scheduler_address,
+            workers or settings.batch_workers,
+            processes,
+            reporter,
+        )
+        try:
+            run_id, resumed, summary = _run(runtime, pool, beat, reporter, full=full, as_of=as_of)
+            return BatchOutcome(run_id, resumed, took_over, summary)
+        finally:
+            pool.close()
+            beat.stop()
+            release_lock(sessions)
+    finally:
+        runtime.engine.dispose()
+
+
+def _run(
+    runtime: Runtime,
+    pool: _Workers,
+    beat: _Heartbeat,
+    reporter: Reporter,
+    *,
+    full: bool,
+    as_of: dt.datetime | None,
+) -> tuple[str, bool, dict[str, Any]]:
+    settings, sessions = runtime.settings, runtime.sessions
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    with session_scope(sessions) as session:
+        unfinished = unfinished_run(session)
+        resume = (
+            None
+            if unfinished is None
+            else (unfinished.run_id, dict(unfinished.inputs), unfinished.previous_run_id)
+        )
+        committed = last_committed(session)
+        previous = None if committed is None else (committed.run_id, dict(committed.inputs))
+    encoder_name = runtime.encoder.name
+    if resume is not None:
+        run_id, stored, previous_run_id = resume
+        plan = Plan.from_json(stored)
+        beat.beat(run_id)
+        reporter.note(f"resuming run {run_id} (as of {plan.as_of:%Y-%m-%d %H:%M:%S} UTC)")
+        if full or as_of is not None:
+            reporter.note("--full / --as-of apply to the next run: this one finishes as planned")
+        dim = persistence.current(settings.index_dir, "products").manifest.dim
+        t = time.perf_counter()
+        with session_scope(sessions) as session:
+            inputs = read_inputs(session, settings, encoder_name, plan.as_of)
+        seconds["inputs"] = time.perf_counter() - t
+    else:
+        moment = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+        t = time.perf_counter()
+        indexes = _refresh_indexes(runtime, reporter)
+        seconds["indexes"] = time.perf_counter() - t
+        dim = runtime.indexes.manifest("products").dim
+        t = time.perf_counter()
+        with session_scope(sessions) as session:
+            inputs = read_inputs(session, settings, encoder_name, moment)
+        seconds["inputs"] = time.perf_counter() - t
+        vectors = _QueryVectors(settings, encoder_name, dim)
+        candidates, screen_seconds = _screen(pool, dim, inputs, settings, vectors, reporter)
+        results = None
+        if previous is not None and not full:
+            with session_scope(sessions) as session:
+                results = batch_queries.run_targets(session, previous[0])
+        plan = decide(
+            inputs,
+            candidates,
+            None if previous is None else previous[1],
+            results,
+            full=full,
+            partition_size=settings.batch_partition_size,
+        )
+        plan.extra = {"screen_seconds": screen_seconds, "indexes": indexes}
+        previous_run_id = None if previous is None else previous[0]
+        run_id = new_run_id(moment)
+        with session_scope(sessions) as session:
+            start_run(
+                session,
+                run_id,
+                "full" if full else "incremental",
+                plan.to_json(),
+                len(plan.partitions()),
+                previous_run_id,
+            )
+        beat.beat(run_id)
+    partitions = plan.partitions()
+    with session_scope(sessions) as session:
+        done = finished_partitions(session, run_id)
+    todo = [p for p in partitions if (p.task, p.number) not in done]
+    reporter.note(
+        f"run {run_id}: {len(partitions)} partitions; {len(partitions) - len(todo)} already "
+        f"finished (skipped), {len(todo)} to compute"
+    )
+    ranked = _rank(
+        pool, dim, sessions, run_id, plan, todo, inputs, settings, encoder_name, reporter
+    )
+    if ranked.failure is not None:
+        summary = _failure_summary(run_id, previous_run_id, partitions, todo, ranked)
+        with session_scope(sessions) as session:
+            fail_run(session, run_id, summary)
+        raise BatchRunError(summary["message"], run_id, summary)
+    t = time.perf_counter()
+    with session_scope(sessions) as session:
+        carried = {
+            task: (
+                carry_over(session, run_id, previous_run_id, task, plan.carry(task))
+                if previous_run_id is not None
+                else 0
+            )
+            for task in TASKS
+        }
+        totals = batch_queries.partition_totals(session, run_id)
+        seconds["commit"] = time.perf_counter() - t
+        seconds["wall"] = time.perf_counter() - started
+        summary = _summary(
+            run_id,
+            previous_run_id,
+            plan,
+            partitions,
+            todo,
+            ranked,
+            carried,
+            totals,
+            seconds,
+            resumed=resume is not None,
+            pool=pool,
+        )
+        commit_run(session, run_id, summary)
+    reporter.note(
+        f"committed run {run_id}: "
+        + ", ".join(
+            f"{task} {q['recomputed']} recomputed / {q['carried_over']} carried over"
+            for task, q in summary["queries"].items()
+        )
+    )
+    _report(runtime, run_id, plan.as_of.date(), reporter)
+    return run_id, resume is not None, summary
+
+
+def _report(runtime: Runtime, run_id: str, day: dt.date, reporter: Reporter) -> None:
+    """The staff report of a committed run. A report that fails is logged, never turned into
+    a failed run: the recommendations are committed and served either way."""
+    from matcher.batch.report import write_report
+
+    try:
+        with session_scope(runtime.sessions) as session:
+            path = write_report(session, run_id, runtime.settings.reports_dir, day, diff=None)
+        reporter.note(f"report: {path}")
+    except Exception:  # the run is committed; the report can be rebuilt
+        log.exception("writing the report of run %s failed", run_id)
+        reporter.note(f"the report of run {run_id} could not be written (see the log)")
+
+
+def _refresh_indexes(runtime: Runtime, reporter: Reporter) -> dict[str, dict[str, Any]]:
+    """Bring the searched collections up to date with the store: a collection whose store
+    fingerprint moved is rebuilt, its vectors from the embedding cache (only changed
+    entities are encoded), and published as a new version the workers then map."""
+    built = {
+        name: runtime.indexes.build(name) for name in COLLECTIONS if runtime.indexes.is_stale(name)
+    }
+    runtime.indexes.ensure(COLLECTIONS)  # loads them; rebuilds a corrupt one too
+    out: dict[str, dict[str, Any]] = {}
+    for name in COLLECTIONS:
+        manifest = runtime.indexes.manifest(name)
+        fresh = built.get(name)
+        out[name] = {
+            "version": manifest.version,
+            "count": manifest.count,
+            "rebuilt": fresh is not None,
+            "encoded": 0 if fresh is None else int(fresh.extra.get("cache_misses", 0)),
+        }
+        if fresh is not None:
+            reporter.note(
+                f"index {name}: new version {manifest.version} ({manifest.count} items, "
+                f"{out[name]['encoded']} encoded, the rest from the cache)"
+            )
+    return out
+
+
+def _screen(
+    pool: _Workers,
+    dim: int,
+    inputs: Inputs,
+    settings: Settings,
+    vectors: _QueryVectors,
+    reporter: Reporter,
+) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
+    """The first stage of every query with one (suppliers, importers), on the workers:
+    each query's candidate fingerprint, and the query vectors they encoded (stored here)."""
+    chunks = [
+        (task, inputs.queries[task][start : start + SCREEN_CHUNK])
+        for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS)
+        for start in range(0, len(inputs.queries[task]), SCREEN_CHUNK)
+    ]
+    candidates: dict[str, dict[str, str]] = {task: {} for task in TASKS}
+    timings = {"encode": 0.0, "search": 0.0, "encoded": 0.0}
+    if not chunks:
+        return candidates, timings
+    client = pool.client(dim)
+    futures = [
+        client.submit(screen, task, queries, settings.batch_top_k, pure=False)
+        for task, queries in chunks
+    ]
+    reporter.phase("first stage", len(futures))
+    try:
+        for future in _distributed().as_completed(futures):
+            result: ScreenResult = future.result()
+            vectors.store(result.vectors)
+            for key, ids in result.candidates.items():
+                candidates[result.task][key] = inputs.candidates(ids)
+            timings["encode"] += result.seconds_encode
+            timings["search"] += result.seconds_search
+            timings["encoded"] += len(result.vectors)
+            reporter.advance("first stage")
+    except Exception as exc:
+        client.cancel(futures)
+        message = f"the first stage failed before the run started: {exc!r}; nothing was written"
+        raise BatchRunError(message, None, {"message": message, "failed": "first stage"}) from exc
+    return candidates, timings
+
+
+@dataclass
+class _Ranked:
+    written: int = 0
+    rows: int = 0
+    encode: float = 0.0
+    rank: float = 0.0
+    vanished: int = 0
+    failure: tuple[Partition, str] | None = None
+
+
+def _rank(
+    pool: _Workers,
+    dim: int,
+    sessions: sessionmaker[Session],
+    run_id: str,
+    plan: Plan,
+    todo: Sequence[Partition],
+    inputs: Inputs,
+    settings: Settings,
+    encoder_name: str,
+    reporter: Reporter,
+) -> _Ranked:
+    """Rank the partitions on the workers; write each one as it finishes. Stops at the first
+    failure (the rest are cancelled: the run fails as a whole)."""
+    out = _Ranked()
+    if not todo:
+        return out
+    client = pool.client(dim)
+    vectors = _QueryVectors(settings, encoder_name, dim)
+    subjects: dict[str, dict[str, Query]] = {task: inputs.by_key(task) for task in TASKS}
+    futures = {}
+    for partition in todo:
+        queries = [
+            subjects[partition.task][k] for k in partition.keys if k in subjects[partition.task]
+        ]
+        out.vanished += len(partition.keys) - len(queries)  # gone since the plan was made
+        future = client.submit(
+            rank_partition,
+            partition.task,
+            partition.number,
+            queries,
+            plan.as_of,
+            settings.batch_top_k,
+            key=f"rank-{partition.task}-{partition.number}-{run_id}",
+            pure=False,
+        )
+        futures[future] = partition
+    reporter.phase("rank", len(futures))
+    for future in _distributed().as_completed(list(futures)):
+        partition = futures[future]
+        try:
+            result: PartitionResult = future.result()
+        except Exception as exc:
+            out.failure = (partition, f"{type(exc).__name__}: {exc}")
+            client.cancel([f for f in futures if not f.done()])
+            break
+        write_partition(
+            sessions,
+            run_id,
+            partition.task,
+            partition.number,
+            result.queries,
+            result.recommendations,
+            result.seconds_encode + result.seconds_rank,
+        )
+        vectors.store(result.vectors)
+        out.written += 1
+        out.rows += len(result.recommendations)
+        out.encode += result.seconds_encode
+        out.rank += result.seconds_rank
+        reporter.advance("rank")
+    return out
+
+
+def _failure_summary(
+    run_id: str,
+    previous_run_id: str | None,
+    partitions: Sequence[Partition],
+    todo: Sequence[Partition],
+    ranked: _Ranked,
+) -> dict[str, Any]:
+    assert ranked.failure is not None
+    partition, error = ranked.failure
+    finished = len(partitions) - len(todo) + ranked.written
+    kept = (
+        f"run {previous_run_id} stays served"
+        if previous_run_id is not None
+        else "no run was served before, and none is now"
+    )
+    message = (
+        f"partition {partition.number} of {partition.task} failed ({error}); "
+        f"{finished} of {len(partitions)} partitions were written and are kept under run "
+        f"{run_id}, which is not served; {kept}"
+    )
+    return {
+        "message": message,
+        "failed": [
+            {
+                "task": partition.task,
+                "partition": partition.number,
+                "queries": list(partition.keys),
+                "error": error,
+            }
+        ],
+        "partitions": {"total": len(partitions), "written": finished},
+        "served_run": previous_run_id,
+    }
+
+
+def _summary(
+    run_id: str,
+    previous_run_id: str | None,
+    plan: Plan,
+    partitions: Sequence[Partition],
+    todo: Sequence[Partition],
+    ranked: _Ranked,
+    carried: Mapping[str, int],
+    totals: Mapping[str, Mapping[str, float]],
+    seconds: Mapping[str, float],
+    *,
+    resumed: bool,
+    pool: _Workers,
+) -> dict[str, Any]:
+    screen = plan.extra.get("screen_seconds", {})
+    return {
+        "run_id": run_id,
+        "kind": "full" if plan.full else "incremental",
+        "as_of": plan.as_of.isoformat(),
+        "previous_run_id": previous_run_id,
+        "resumed": resumed,
+        "queries": {
+            task: {
+                "total": len(plan.fingerprints[task]),
+                "recomputed": len(plan.recompute[task]),
+                "carried_over": len(plan.carry(task)),
+                "why": plan.reasons.get(task, {}),
+            }
+            for task in TASKS
+        },
+        "partitions": {
+            "total": len(partitions),
+            "skipped": len(partitions) - len(todo),
+            "computed": len(todo),
+            "vanished_queries": ranked.vanished,
+        },
+        "rows": {
+            task: {
+                "recomputed": int(totals.get(task, {}).get("rows", 0)),
+                "carried_over": int(carried.get(task, 0)),
+            }
+            for task in TASKS
+        },
+        "seconds": {
+            **{k: round(v, 3) for k, v in seconds.items()},
+            "worker_first_stage_encode": round(float(screen.get("encode", 0.0)), 3),
+            "worker_first_stage_search": round(float(screen.get("search", 0.0)), 3),
+            "worker_encode": round(ranked.encode, 3),
+            "worker_rank": round(ranked.rank, 3),
+            "partitions_all_attempts": round(
+                sum(float(t.get("seconds", 0.0)) for t in totals.values()), 3
+            ),
+        },
+        "encoded_queries_first_stage": int(screen.get("encoded", 0)),
+        "indexes": plan.extra.get("indexes", {}),
+        "cluster": {
+            "scheduler": pool.address or "LocalCluster",
+            "workers": pool.workers if not pool.address else None,
+            "processes": pool.processes,
+        },
+    }
+
+
+def nightly_job(
+    settings: Settings, **options: Any
+) -> Callable[[], BatchOutcome | None]:  # pragma: no cover - thin wrapper for the scheduler
+    """The scheduled job: one run; a run already holding the lock is logged, not raised."""
+
+    def job() -> BatchOutcome | None:
+        from matcher.errors import ConflictError
+
+        try:
+            return run_nightly(settings, **options)
+        except ConflictError as exc:
+            log.warning("nightly batch skipped: %s", exc)
+        except BatchRunError as exc:
+            log.error("nightly batch failed: %s", exc)
+        return None
+
+    return job

@@ -1,0 +1,168 @@
+"""Which queries a run ranks, which it carries over, and how the ranked ones are partitioned.
+
+The plan is decided once, before the run's row exists, and stored in ``BatchRunRow.inputs``:
+a resumed run reads it back instead of deciding again, so it ranks exactly the partitions
+the killed one had left (with the same ``as_of``), and partition numbers mean the same
+thing in both. Partitions are the recomputed keys of a task, sorted, chunked by
+``batch_partition_size``: the same inputs give the same partitions.
+
+The stored fingerprints (input and candidate, per query, and a digest per recommendable firm
+or importer) are what the next incremental run compares against; 16 hex digits each keep a
+plan of 50k queries over 70k firms and importers near 6 MB of JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from matcher.batch.queries import Inputs
+from matcher.storage.batch_runs import TASKS
+
+PLAN_FORMAT = 1
+# Why a query is ranked again (the summary counts them).
+NEW, INPUTS, CANDIDATES, RESULTS, TASK, FULL = (
+    "new",
+    "inputs",
+    "candidates",
+    "results",
+    "task",
+    "full",
+)
+
+
+@dataclass(frozen=True)
+class Partition:
+    task: str
+    number: int
+    keys: tuple[str, ...]
+
+
+@dataclass
+class Plan:
+    as_of: dt.datetime
+    full: bool
+    partition_size: int
+    task_fingerprints: dict[str, str]
+    fingerprints: dict[str, dict[str, tuple[str, str]]]  # task -> key -> (inputs, candidates)
+    recompute: dict[str, list[str]]  # task -> sorted keys ranked by this run
+    targets: dict[str, dict[str, str]] = field(default_factory=dict)  # task -> target -> digest
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # screening timings, index versions
+
+    def carry(self, task: str) -> list[str]:
+        """The task's queries whose previous recommendations this run copies."""
+        return sorted(set(self.fingerprints[task]) - set(self.recompute[task]))
+
+    def partitions(self) -> list[Partition]:
+        out = []
+        size = self.partition_size
+        for task in TASKS:
+            keys = self.recompute[task]
+            for number, start in enumerate(range(0, len(keys), size)):
+                out.append(Partition(task, number, tuple(keys[start : start + size])))
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": PLAN_FORMAT,
+            "as_of": self.as_of.isoformat(),
+            "full": self.full,
+            "partition_size": self.partition_size,
+            "task_fingerprints": self.task_fingerprints,
+            "fingerprints": {
+                task: {key: list(pair) for key, pair in sorted(fps.items())}
+                for task, fps in self.fingerprints.items()
+            },
+            "recompute": self.recompute,
+            "targets": self.targets,
+            "reasons": self.reasons,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        if data.get("format") != PLAN_FORMAT:
+            raise ValueError(f"batch plan format {data.get('format')!r} is not {PLAN_FORMAT}")
+        return cls(
+            as_of=dt.datetime.fromisoformat(data["as_of"]),
+            full=bool(data["full"]),
+            partition_size=int(data["partition_size"]),
+            task_fingerprints=dict(data["task_fingerprints"]),
+            fingerprints={
+                task: {key: (pair[0], pair[1]) for key, pair in fps.items()}
+                for task, fps in data["fingerprints"].items()
+            },
+            recompute={task: list(keys) for task, keys in data["recompute"].items()},
+            targets={task: dict(t) for task, t in data.get("targets", {}).items()},
+            reasons={task: dict(r) for task, r in data.get("reasons", {}).items()},
+            extra=dict(data.get("extra", {})),
+        )
+
+
+def decide(
+    inputs: Inputs,
+    candidates: Mapping[str, Mapping[str, str]],
+    previous: Mapping[str, Any] | None,
+    previous_results: Mapping[str, Mapping[str, set[str]]] | None = None,
+    *,
+    full: bool,
+    partition_size: int,
+) -> Plan:
+    """The plan against the last committed run's stored plan (``previous``; None: none, or
+    one this code cannot read) and what its queries recommended (``previous_results``:
+    task -> key -> target ids). ``candidates``: task -> key -> candidate fingerprint from
+    the first stage (tasks without a per-query first stage map to '')."""
+    old: Plan | None = None
+    if previous is not None:
+        try:
+            old = Plan.from_json(previous)
+        except (ValueError, KeyError, TypeError):
+            old = None  # a plan of another format: rank everything once
+    results = previous_results or {}
+    fingerprints: dict[str, dict[str, tuple[str, str]]] = {}
+    recompute: dict[str, list[str]] = {}
+    reasons: dict[str, dict[str, int]] = {}
+    for task in TASKS:
+        fps = {
+            q.key: (q.inputs, candidates.get(task, {}).get(q.key, "")) for q in inputs.queries[task]
+        }
+        before = old.fingerprints.get(task, {}) if old is not None else {}
+        same_task = (
+            old is not None and old.task_fingerprints.get(task) == (inputs.task_fingerprints[task])
+        )
+        was = old.targets.get(task, {}) if old is not None else {}
+        now = inputs.targets.get(task, {})
+        why: Counter[str] = Counter()
+        chosen = []
+        for key in sorted(fps):
+            if full:
+                reason = FULL
+            elif key not in before:
+                reason = NEW
+            elif not same_task:
+                reason = TASK
+            elif before[key][0] != fps[key][0]:
+                reason = INPUTS
+            elif before[key][1] != fps[key][1]:
+                reason = CANDIDATES
+            elif any(was.get(t) != now.get(t) for t in results.get(task, {}).get(key, ())):
+                reason = RESULTS
+            else:
+                continue
+            why[reason] += 1
+            chosen.append(key)
+        fingerprints[task], recompute[task], reasons[task] = fps, chosen, dict(why)
+    return Plan(
+        as_of=inputs.as_of,
+        full=full,
+        partition_size=partition_size,
+        task_fingerprints=dict(inputs.task_fingerprints),
+        fingerprints=fingerprints,
+        recompute=recompute,
+        targets={task: dict(t) for task, t in inputs.targets.items()},
+        reasons=reasons,
+    )

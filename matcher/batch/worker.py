@@ -1,0 +1,347 @@
+"""What runs on a Dask worker: the services, loaded once per worker, and the two kinds of
+task (screen a chunk of queries, rank a partition).
+
+Why a ``WorkerPlugin``: loading the encoder, the indexes and the pair context costs seconds
+to minutes, ranking one query milliseconds, so each worker loads them once in ``setup`` (the
+indexes memory-mapped, so workers on one host share the pages) and every task reuses them.
+
+Query vectors go through the embedding cache, read-only here: the cache is append-only shards
+numbered by one writer, so a worker returns what it had to encode and the driver stores it.
+A worker re-reads the cache's shard list at the start of each task, so what the screening
+encoded is a cache hit when the same query is ranked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from distributed import WorkerPlugin
+
+from matcher.batch.queries import FIRM_IMPORTERS, INQUIRY_SUPPLIERS, SERVICE_PARTNERS, Query
+from matcher.config import Settings
+from matcher.embedding.cache import EmbeddingCache
+from matcher.embedding.encoders import Encoder, Vectors
+from matcher.errors import InputValidationError, NotFoundError
+from matcher.storage.batch_runs import Recommendation
+
+PLUGIN_NAME = "tradematch-batch"
+
+
+def query_cache_name(encoder_name: str) -> str:
+    """The cache of *query* vectors, apart from the documents' (e5 prefixes them differently,
+    so one text has two vectors)."""
+    return f"{encoder_name}@query"
+
+
+class CachedQueries:
+    """An ``Encoder`` whose query vectors come from the embedding cache where present; the
+    ones it encodes are kept for this worker and reported (``drain``) for the driver to store.
+    Documents pass straight through (the batch encodes none)."""
+
+    def __init__(self, encoder: Encoder, cache_root: Path, dim: int) -> None:
+        self.encoder = encoder
+        self.cache = EmbeddingCache(cache_root, query_cache_name(encoder.name), dim)
+        self._dim = dim
+        self._own: dict[str, np.ndarray] = {}
+        self._unreported: list[str] = []
+        self.seconds = 0.0  # spent encoding or looking up, for the summary
+        self.encoded = 0
+
+    @property
+    def name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        start = time.perf_counter()
+        out, missing = self.cache.lookup(texts)
+        todo = sorted({texts[i] for i in missing if texts[i] not in self._own})
+        if todo:
+            vectors = self.encoder.encode_queries(todo)
+            for text, vector in zip(todo, vectors, strict=True):
+                self._own[text] = vector
+            self._unreported.extend(todo)
+            self.encoded += len(todo)
+        for i in missing:
+            out[i] = self._own[texts[i]]
+        self.seconds += time.perf_counter() - start
+        return out
+
+    def encode_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        return self.encoder.encode_documents(texts, show_progress=show_progress)
+
+    def drain(self) -> dict[str, np.ndarray]:
+        """The vectors encoded since the last drain (for the driver to store)."""
+        out = {text: self._own[text] for text in self._unreported}
+        self._unreported = []
+        return out
+
+
+class Services:
+    """One worker's runtime and services, built once."""
+
+    def __init__(self, settings: Settings, dim: int) -> None:
+        from matcher.runtime import Runtime
+        from matcher.storage import repository
+        from matcher.storage.database import session_scope
+        from matcher.storage.tables import ServiceOfferingRow
+
+        self.runtime = Runtime(settings)
+        self.queries = CachedQueries(self.runtime.encoder, settings.cache_dir, dim)
+        # The services read the encoder from the runtime: give them the caching one.
+        self.runtime.encoder = self.queries
+        self.match = self.runtime.match_service()
+        self.shortlist = self.runtime.shortlist_service()
+        self.pairing = self.runtime.pairing_service()
+        with session_scope(self.runtime.sessions) as session:
+            self.offerings = {
+                int(r["id"]): str(r["external_id"])
+                for r in repository.iter_table(session, ServiceOfferingRow, ("id", "external_id"))
+            }
+
+    def close(self) -> None:
+        self.runtime.engine.dispose()
+
+
+class BatchWorker(WorkerPlugin):
+    """Builds ``Services`` on each worker from the driver's ``Settings``. ``torch_threads``:
+    torch's threads per worker process (1, so N workers on N cores do not oversubscribe);
+    None leaves them, for workers that are threads of the driver's own process."""
+
+    idempotent = False  # a new night's registration replaces the last (new index versions)
+
+    def __init__(self, settings: Settings, dim: int, torch_threads: int | None = 1) -> None:
+        self.settings = settings
+        self.dim = dim
+        self.torch_threads = torch_threads
+        self.services: dict[str, Services] = {}  # by worker address (in-process workers share)
+
+    def setup(self, worker: Any) -> None:
+        if self.torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(self.torch_threads)
+        self.services[worker.address] = Services(self.settings, self.dim)
+
+    def teardown(self, worker: Any) -> None:
+        services = self.services.pop(worker.address, None)
+        if services is not None:
+            services.close()
+
+
+def _services() -> Services:
+    from distributed import get_worker
+
+    worker = get_worker()
+    plugin = worker.plugins.get(PLUGIN_NAME)
+    if not isinstance(plugin, BatchWorker) or worker.address not in plugin.services:
+        raise RuntimeError(f"the batch worker plugin is not set up on {worker.address}")
+    return plugin.services[worker.address]
+
+
+# --- screening: the first stage of every query ---------------------------------------------
+
+
+@dataclass
+class ScreenResult:
+    task: str
+    candidates: dict[str, list[int]]  # query key -> candidate ids (products or importers)
+    vectors: dict[str, np.ndarray]  # query texts this worker encoded
+    seconds_encode: float
+    seconds_search: float
+
+
+def screen(task: str, queries: Sequence[Query], top_k: int) -> ScreenResult:
+    """The first stage of each query, without ranking: what an incremental run compares."""
+    from matcher.matching.service import request_for_need
+    from matcher.matching.shortlist import ShortlistRequest
+    from matcher.storage import repository
+    from matcher.storage.database import session_scope
+    from matcher.storage.tables import NeedRow
+
+    services = _services()
+    services.queries.cache.refresh()
+    start, encoding = time.perf_counter(), services.queries.seconds
+    out: dict[str, list[int]] = {}
+    with session_scope(services.runtime.sessions) as session:
+        for query in queries:
+            if task == INQUIRY_SUPPLIERS:
+                need = session.get(NeedRow, query.subject)
+                if need is None:
+                    out[query.key] = []
+                    continue
+                request = request_for_need(need, top_k)
+                frame = services.match.retrieve(request, services.match.encode(request))
+                out[query.key] = sorted(int(i) for i in frame["product_id"])
+            elif task == FIRM_IMPORTERS:
+                documents = repository.product_documents_of(session, query.subject)
+                if not documents:
+                    out[query.key] = []
+                    continue
+                _, ranked = services.shortlist.retrieve(
+                    ShortlistRequest(query.subject, query.scope, top_k),
+                    documents,
+                    services.shortlist.encode(documents),
+                )
+                out[query.key] = sorted(ranked)
+            else:
+                raise ValueError(f"{task} has no per-query first stage")
+    encode = services.queries.seconds - encoding
+    return ScreenResult(
+        task, out, services.queries.drain(), encode, time.perf_counter() - start - encode
+    )
+
+
+# --- ranking: one partition ----------------------------------------------------------------
+
+
+@dataclass
+class PartitionResult:
+    task: str
+    number: int
+    queries: int
+    recommendations: list[Recommendation]
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds_encode: float = 0.0
+    seconds_rank: float = 0.0
+
+
+def settle_ties(recommendations: list[Recommendation]) -> list[Recommendation]:
+    """Equal scores in target-id order, ranks renumbered 1..n: a tie broken by the order
+    candidates came out of the index would make equal inputs give different outputs."""
+    out: list[Recommendation] = []
+    i = 0
+    while i < len(recommendations):
+        j = i
+        while j < len(recommendations) and recommendations[j].score == recommendations[i].score:
+            j += 1
+        out.extend(sorted(recommendations[i:j], key=lambda r: r.target_id))
+        i = j
+    return [
+        Recommendation(r.task, r.query_key, n, r.target_id, r.score, r.probability, r.reasons)
+        for n, r in enumerate(out, start=1)
+    ]
+
+
+def _score(value: float) -> float:
+    return round(float(value), 4)
+
+
+def rank_query(
+    services: Services, query: Query, as_of: dt.datetime, top_k: int
+) -> list[Recommendation]:
+    """One query's recommendations, best first (empty where the subject is gone or has
+    nothing to rank, e.g. a firm without products)."""
+    from matcher.matching.service import request_for_need
+    from matcher.matching.shortlist import ShortlistRequest
+    from matcher.storage.database import session_scope
+    from matcher.storage.tables import NeedRow
+
+    task, key = query.task, query.key
+    out: list[Recommendation] = []
+    if task == INQUIRY_SUPPLIERS:
+        with session_scope(services.runtime.sessions) as session:
+            need = session.get(NeedRow, query.subject)
+            request = None if need is None else request_for_need(need, top_k)
+        if request is None:
+            return []
+        for m in services.match.match(request, now=as_of).results:
+            out.append(
+                Recommendation(
+                    task,
+                    key,
+                    m.rank,
+                    str(m.supplier["id"]),
+                    _score(m.score),
+                    m.probability,
+                    [{"en": r.en, "ko": r.ko} for r in m.reasons],
+                )
+            )
+    elif task == FIRM_IMPORTERS:
+        try:
+            result = services.shortlist.shortlist(
+                ShortlistRequest(query.subject, query.scope, top_k), now=as_of
+            )
+        except InputValidationError:
+            return []  # a firm without products has no importers to find
+        for i in result.results:
+            out.append(
+                Recommendation(
+                    task,
+                    key,
+                    i.rank,
+                    str(i.buyer["external_id"]),
+                    _score(i.score),
+                    i.probability,
+                    [{"en": r.en, "ko": r.ko} for r in i.reasons],
+                )
+            )
+    elif task == SERVICE_PARTNERS:
+        assert query.scope is not None
+        try:
+            partners = services.pairing.partners(query.subject, query.scope, top_k, now=as_of)
+        except (NotFoundError, InputValidationError):
+            return []  # gone, or no longer a manufacturer
+        for n, p in enumerate(partners.results, start=1):
+            offering = services.offerings.get(p.offer.offering_id) or _offering(
+                services, p.offer.offering_id
+            )
+            out.append(
+                Recommendation(
+                    task,
+                    key,
+                    n,
+                    offering,
+                    _score(p.score),
+                    None,
+                    [
+                        {"en": en, "ko": ko}
+                        for en, ko in zip(p.reasons_en, p.reasons_ko, strict=True)
+                    ],
+                )
+            )
+    else:
+        raise ValueError(f"unknown batch task {task!r}")
+    return settle_ties(out)
+
+
+def _offering(services: Services, offering_id: int) -> str:
+    """An offering created after this worker started (not in its map)."""
+    from matcher.storage.database import session_scope
+    from matcher.storage.tables import ServiceOfferingRow
+
+    with session_scope(services.runtime.sessions) as session:
+        row = session.get(ServiceOfferingRow, offering_id)
+        external = str(offering_id) if row is None else row.external_id
+    services.offerings[offering_id] = external
+    return external
+
+
+def rank_partition(
+    task: str, number: int, queries: Sequence[Query], as_of: dt.datetime, top_k: int
+) -> PartitionResult:
+    services = _services()
+    services.queries.cache.refresh()
+    start, encoding = time.perf_counter(), services.queries.seconds
+    recommendations: list[Recommendation] = []
+    for query in queries:
+        recommendations.extend(rank_query(services, query, as_of, top_k))
+    encode = services.queries.seconds - encoding
+    return PartitionResult(
+        task,
+        number,
+        len(queries),
+        recommendations,
+        services.queries.drain(),
+        encode,
+        time.perf_counter() - start - encode,
+    )

@@ -1,0 +1,267 @@
+"""The nightly batch on a small demo store, with the workers as threads of the test process
+(``processes=False``; the kill test runs the real command with worker processes): a full
+run ranks every query and becomes the served run; an unchanged store recomputes nothing and
+gives identical rows; the same inputs give the same outputs; an edited inquiry or product
+re-ranks only the queries that read it; a failing partition fails the run and leaves the
+previous one served; the lock refuses a second run and is taken over from a dead one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from matcher.batch import worker
+from matcher.batch.diff import diff_runs
+from matcher.batch.engine import BatchOutcome, BatchRunError, run_nightly
+from matcher.batch.queries import FIRM_IMPORTERS, INQUIRY_SUPPLIERS, SERVICE_PARTNERS
+from matcher.config import Settings
+from matcher.errors import ConflictError
+from matcher.storage import batch_runs, database, records
+from matcher.storage.database import session_scope
+from matcher.storage.tables import BatchLockRow, BatchRunRow, ExporterRow, ProductRow
+from tests.matcher.batch.store import copy_store, rows, settings_for, template
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def store(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Settings:
+    source = template(tmp_path_factory.getbasetemp() / "batch-store")
+    return settings_for(copy_store(source, tmp_path / "data"))
+
+
+@pytest.fixture
+def sessions(store: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = database.engine_from_settings(store)
+    yield database.session_factory(engine)
+    engine.dispose()
+
+
+def _run(settings: Settings, **options: Any) -> BatchOutcome:
+    return run_nightly(settings, processes=False, **options)
+
+
+def _queries(outcome: BatchOutcome, task: str) -> dict[str, Any]:
+    queries: dict[str, Any] = outcome.summary["queries"][task]
+    return queries
+
+
+def _plan(sessions: sessionmaker[Session], run_id: str) -> dict[str, Any]:
+    with session_scope(sessions) as session:
+        row = session.get(BatchRunRow, run_id)
+        assert row is not None
+        return dict(row.inputs)
+
+
+def _current(sessions: sessionmaker[Session]) -> str | None:
+    with session_scope(sessions) as session:
+        return batch_runs.current_run_id(session)
+
+
+def test_full_run_then_an_unchanged_store_recomputes_nothing(
+    store: Settings, sessions: sessionmaker[Session]
+) -> None:
+    first = _run(store)
+    plan = _plan(sessions, first.run_id)
+    written = rows(sessions, first.run_id)
+    for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS, SERVICE_PARTNERS):
+        q = _queries(first, task)
+        assert q["total"] > 0 and q["recomputed"] == q["total"] and q["carried_over"] == 0
+        assert q["why"] == {"new": q["total"]}
+        answered = {key for t, key, *_ in written if t == task}
+        assert answered <= set(plan["fingerprints"][task])
+        if task != SERVICE_PARTNERS:  # a manufacturer may have no partner for a market
+            assert answered == set(plan["fingerprints"][task]), task
+        ranks = [r for t, key, r, *_ in written if t == task]
+        assert min(ranks) == 1 and max(ranks) <= store.batch_top_k
+    assert _current(sessions) == first.run_id
+    assert first.summary["partitions"]["computed"] == first.summary["partitions"]["total"] > 3
+    # The committed run's staff report (HTML, CSV, plots) is written under reports/<date>/.
+    day = dt.datetime.fromisoformat(plan["as_of"]).date().isoformat()
+    report = store.reports_dir / day / "index.html"
+    assert report.exists() and "<img" in report.read_text("utf-8")
+    assert list((store.reports_dir / day).glob("*.png")) and list(
+        (store.reports_dir / day).glob("*.csv")
+    )
+
+    second = _run(store)
+    assert second.summary["previous_run_id"] == first.run_id
+    assert second.summary["partitions"]["total"] == 0
+    for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS, SERVICE_PARTNERS):
+        assert _queries(second, task)["recomputed"] == 0
+        assert _queries(second, task)["carried_over"] == _queries(first, task)["total"]
+    assert rows(sessions, second.run_id) == written
+    assert _current(sessions) == second.run_id
+    with session_scope(sessions) as session:
+        nothing = diff_runs(session, first.run_id, second.run_id)
+    assert (nothing.new, nothing.dropped, nothing.moved) == ((), (), ())
+
+    # The same inputs give the same outputs, ranked again rather than copied.
+    as_of = dt.datetime.fromisoformat(plan["as_of"])
+    again = _run(store, full=True, as_of=as_of)
+    assert again.summary["queries"][INQUIRY_SUPPLIERS]["why"] == {
+        "full": _queries(first, INQUIRY_SUPPLIERS)["total"]
+    }
+    assert rows(sessions, again.run_id) == written
+
+
+def _edit(sessions: sessionmaker[Session], kind: str, external_id: str, **changes: Any) -> None:
+    """An edit through the API's write path (validated, content hash recomputed)."""
+    with session_scope(sessions) as session:
+        row = records.get_row(session, kind, external_id)
+        record = records.merged_record(session, kind, row, changes)
+        records.update(session, kind, row, record, row.content_hash)
+
+
+def test_an_edit_re_ranks_only_the_queries_that_read_it(
+    store: Settings, sessions: sessionmaker[Session]
+) -> None:
+    first = _run(store)
+    plan = _plan(sessions, first.run_id)
+    need = sorted(plan["fingerprints"][INQUIRY_SUPPLIERS])[0]
+    _edit(sessions, "needs", need, text="Looking for stainless steel ball valves, 500 units")
+    unchanged = _run(store)  # the inquiry alone
+    assert _queries(unchanged, INQUIRY_SUPPLIERS)["why"] == {"inputs": 1}
+    assert _plan(sessions, unchanged.run_id)["recompute"] == {
+        INQUIRY_SUPPLIERS: [need],
+        FIRM_IMPORTERS: [],
+        SERVICE_PARTNERS: [],
+    }
+
+    # A product of a client firm that is also a manufacturer with markets.
+    firms = {key.split("@")[0] for key in plan["fingerprints"][FIRM_IMPORTERS]}
+    makers = {key.split("@")[0] for key in plan["fingerprints"][SERVICE_PARTNERS]}
+    firm = sorted(firms & makers)[0]
+    with session_scope(sessions) as session:
+        product = session.scalars(
+            select(ProductRow.external_id)
+            .join(ExporterRow, ExporterRow.id == ProductRow.exporter_id)
+            .where(ExporterRow.external_id == firm)
+            .order_by(ProductRow.id)
+        ).first()
+    assert product is not None
+    _edit(sessions, "products", product, description="Heat-resistant silicone kitchen gloves")
+    before = rows(sessions, unchanged.run_id)
+    edited = _run(store)
+    recompute = _plan(sessions, edited.run_id)["recompute"]
+    assert recompute[FIRM_IMPORTERS] == sorted(
+        k for k in plan["fingerprints"][FIRM_IMPORTERS] if k.startswith(f"{firm}@")
+    )
+    assert recompute[SERVICE_PARTNERS] == sorted(
+        k for k in plan["fingerprints"][SERVICE_PARTNERS] if k.startswith(f"{firm}@")
+    )
+    assert _queries(edited, FIRM_IMPORTERS)["why"] == {"inputs": len(recompute[FIRM_IMPORTERS])}
+    # Inquiries re-rank only where the firm enters or leaves their candidates, or was among
+    # their results (its products changed).
+    assert set(_queries(edited, INQUIRY_SUPPLIERS)["why"]) <= {"candidates", "results"}
+    recommended = {k for t, k, _, target, *_ in before if t == INQUIRY_SUPPLIERS and target == firm}
+    assert recommended <= set(recompute[INQUIRY_SUPPLIERS])
+    assert edited.summary["indexes"]["products"]["rebuilt"]
+    assert edited.summary["indexes"]["products"]["encoded"] == 1  # the rest from the cache
+
+    # Whatever was not re-ranked is the previous run's rows exactly.
+    after = rows(sessions, edited.run_id)
+    ranked = {(t, k) for t, keys in recompute.items() for k in keys}
+    assert [r for r in after if r[:2] not in ranked] == [r for r in before if r[:2] not in ranked]
+    with session_scope(sessions) as session:
+        diff = diff_runs(session, unchanged.run_id, edited.run_id)
+    assert {(c.task, c.query_key) for c in diff.new + diff.dropped + diff.moved} <= ranked
+
+
+def test_a_failing_partition_fails_the_run_and_the_previous_run_stays_served(
+    store: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _run(store)
+    plan = _plan(sessions, first.run_id)
+    doomed = sorted(plan["fingerprints"][FIRM_IMPORTERS])[-1]
+    real = worker.rank_query
+
+    def flaky(services: Any, query: Any, *args: Any) -> Any:
+        if query.key == doomed:
+            raise RuntimeError("the ranker blew up")
+        return real(services, query, *args)
+
+    monkeypatch.setattr(worker, "rank_query", flaky)
+    with pytest.raises(BatchRunError) as failed:
+        _run(store, full=True)
+    summary = failed.value.summary
+    assert summary["failed"][0]["task"] == FIRM_IMPORTERS
+    assert doomed in summary["failed"][0]["queries"]
+    assert "the ranker blew up" in summary["failed"][0]["error"]
+    assert f"run {first.run_id} stays served" in str(failed.value)
+    with session_scope(sessions) as session:
+        row = session.get(BatchRunRow, failed.value.run_id)
+        assert row is not None and row.status == "failed" and row.summary == summary
+        assert batch_runs.current_run_id(session) == first.run_id
+        served_run, served = batch_runs.served(session, FIRM_IMPORTERS, doomed)
+    assert served_run == first.run_id and served
+
+    # The command says so and exits non-zero; a failed run is not resumed.
+    from matcher.cli.main import app
+
+    result = CliRunner().invoke(
+        app, ["--data-dir", str(store.data_dir), "batch", "nightly", "--full", "--in-process"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "batch failed" in result.output and f"run {first.run_id} stays served" in result.output
+    monkeypatch.setattr(worker, "rank_query", real)
+    recovered = _run(store)
+    assert not recovered.resumed and _current(sessions) == recovered.run_id
+
+
+def _pid_of_finished_process() -> int:
+    probe = subprocess.Popen([sys.executable, "-c", "pass"])
+    probe.wait()
+    return probe.pid
+
+
+def test_a_live_lock_refuses_a_second_run_and_a_dead_one_is_taken_over(
+    store: Settings, sessions: sessionmaker[Session]
+) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        now = dt.datetime.now(dt.UTC)
+        with session_scope(sessions) as session:
+            session.add(
+                BatchLockRow(
+                    id=1,
+                    holder="nightly on the other terminal",
+                    host=socket.gethostname(),
+                    pid=holder.pid,
+                    run_id="20260101T020000Z-abcdef01",
+                    acquired_at=now,
+                    heartbeat_at=now,
+                )
+            )
+        with pytest.raises(ConflictError, match="nightly on the other terminal"):
+            _run(store)
+        from matcher.cli.main import app
+
+        result = CliRunner().invoke(
+            app, ["--data-dir", str(store.data_dir), "batch", "nightly", "--in-process"]
+        )
+        assert result.exit_code == 3
+        assert "nightly on the other terminal" in result.output
+        assert f"pid {holder.pid}" in result.output
+    finally:
+        holder.kill()
+        holder.wait()
+    with session_scope(sessions) as session:
+        lock = session.get(BatchLockRow, 1)
+        assert lock is not None
+        lock.pid = _pid_of_finished_process()  # a run that died holding the lock
+    outcome = _run(store)
+    assert outcome.took_over_stale_lock
+    assert _current(sessions) == outcome.run_id
+    with session_scope(sessions) as session:
+        assert session.get(BatchLockRow, 1) is None  # released after the run
