@@ -1,4 +1,4 @@
-"""``python -m benchmarks [match|demo|rank|consortia ...]``; ``make bench`` runs them all at
+"""``python -m benchmarks [match|demo|rank|consortia|load ...]``; ``make bench`` runs them all at
 default sizes."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from benchmarks import (
+    bench_api_load,
     bench_consortia,
     bench_demo,
     bench_encoders,
@@ -43,6 +44,18 @@ def main() -> None:
     consortia = sub.add_parser("consortia", help="consortium proposals, 30 x 60, MILP vs greedy")
     consortia.add_argument("--exporters", type=int, default=1500)
     consortia.add_argument("--seed", type=int, default=20261123)
+    load = sub.add_parser("load", help="POST /v1/inquiries/match over HTTP at fixed rates")
+    load.add_argument("--products", type=int, default=100_000)
+    load.add_argument("--rates", type=float, nargs="+", default=[10.0, 20.0, 40.0])
+    load.add_argument("--duration", type=float, default=60.0, help="seconds per rate")
+    load.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=None,
+        help="uvicorn workers, one run each (default: Settings.workers, the production value)",
+    )
+    load.add_argument("--seed", type=int, default=20261123)
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -72,6 +85,14 @@ def main() -> None:
         bench_match.run(
             getattr(args, "exporters", 1500),
             getattr(args, "repeats", 10),
+            getattr(args, "seed", 20261123),
+        )
+    if args.name in (None, "load"):
+        bench_api_load.run(
+            getattr(args, "products", 100_000),
+            getattr(args, "rates", [10.0, 20.0, 40.0]),
+            getattr(args, "duration", 60.0),
+            getattr(args, "workers", None),
             getattr(args, "seed", 20261123),
         )
 
