@@ -139,7 +139,7 @@ def _visible_row(
     return row
 
 
-def _require_if_match(if_match: str | None) -> str:
+def require_if_match(if_match: str | None) -> str:
     if not if_match:
         raise PreconditionRequiredError(
             "send If-Match with the ETag you read, so a concurrent change is not overwritten"
@@ -308,7 +308,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         principal: PrincipalDep,
         if_match: if_match_type = None,
     ) -> dict[str, Any]:
-        wanted = _require_if_match(if_match)
+        wanted = require_if_match(if_match)
         row = _visible_row(spec, session, principal, external_id)
         before = records.representation(session, spec.kind, row)
         changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
@@ -340,7 +340,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
             principal: PrincipalDep,
             if_match: if_match_type = None,
         ) -> Response:
-            wanted = _require_if_match(if_match)
+            wanted = require_if_match(if_match)
             row = _visible_row(spec, session, principal, external_id)
             before = records.representation(session, spec.kind, row)
             records.remove(session, spec.kind, row, wanted)

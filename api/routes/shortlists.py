@@ -15,8 +15,9 @@ from api.auth import STAFF_AND_ADMIN, PrincipalDep, roles
 from api.deps import SessionDep
 from api.observability import current_request_id
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SortKey, paginate
+from api.routes.records import require_if_match
 from matcher.domain.enums import CenterCode
-from matcher.errors import InputValidationError, NotFoundError, PreconditionRequiredError
+from matcher.errors import InputValidationError, NotFoundError
 from matcher.storage import audit, shortlists, visibility
 from matcher.storage.api_keys import Principal
 from matcher.storage.tables import ExporterRow, ShortlistRow
@@ -116,22 +117,10 @@ def _out(session: Session, rows: list[ShortlistRow]) -> list[dict[str, Any]]:
 
 
 def _visible(session: Session, principal: Principal, external_id: str) -> ShortlistRow:
-    stmt = select(ShortlistRow).where(ShortlistRow.external_id == external_id)
-    condition = visibility.shortlists(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    row = session.scalar(stmt)
+    row = shortlists.visible(session, principal, external_id)
     if row is None:
         raise NotFoundError("shortlist", external_id)
     return row
-
-
-def _required(if_match: str | None) -> str:
-    if not if_match:
-        raise PreconditionRequiredError(
-            "send If-Match with the ETag you read, so a colleague's change is not overwritten"
-        )
-    return if_match
 
 
 def _audit(
@@ -233,7 +222,7 @@ def change_shortlist(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change the title, note or the whole ordered list of importers."""
-    wanted = _required(if_match)
+    wanted = require_if_match(if_match)
     row = _visible(session, principal, shortlist_id)
     before = _out(session, [row])[0]
     given = body.model_fields_set
@@ -265,7 +254,7 @@ def delete_shortlist(
     principal: PrincipalDep,
     if_match: IfMatch = None,
 ) -> Response:
-    wanted = _required(if_match)
+    wanted = require_if_match(if_match)
     row = _visible(session, principal, shortlist_id)
     before = _out(session, [row])[0]
     center = row.center

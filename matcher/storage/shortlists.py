@@ -23,6 +23,8 @@ from matcher.errors import (
     NotFoundError,
     PreconditionFailedError,
 )
+from matcher.storage import visibility
+from matcher.storage.api_keys import Principal
 from matcher.storage.records import check_version
 from matcher.storage.tables import BuyerRow, ExporterRow, ShortlistRow
 
@@ -219,3 +221,14 @@ def working_shortlist_if_any(
         .order_by(ShortlistRow.id)
         .limit(1)
     )
+
+
+def visible(session: Session, principal: Principal, external_id: str) -> ShortlistRow | None:
+    """The shortlist if the principal may see it (its center's staff, admins), else None:
+    callers answer 404 alike for one outside the scope and one that does not exist."""
+    stmt = select(ShortlistRow).where(ShortlistRow.external_id == external_id)
+    condition = visibility.shortlists(principal)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    row: ShortlistRow | None = session.scalar(stmt)
+    return row

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from api.deps import RuntimeDep
 from api.ui.pages.common import not_found
@@ -20,7 +19,7 @@ from matcher.domain.enums import FunnelStage
 from matcher.domain.schemas import FunnelEventRecord
 from matcher.errors import InputValidationError, NotFoundError, PreconditionFailedError
 from matcher.reporting.exports import shortlist_csv, shortlist_rows, shortlist_xlsx
-from matcher.storage import audit, records, shortlists, visibility
+from matcher.storage import audit, records, shortlists
 from matcher.storage.database import session_scope
 from matcher.storage.staff_users import colleagues
 from matcher.storage.tables import ExporterRow, ShortlistRow
@@ -29,12 +28,7 @@ router = APIRouter()
 
 
 def _visible(session: Any, staff: Staff, shortlist_id: str) -> ShortlistRow | None:
-    stmt = select(ShortlistRow).where(ShortlistRow.external_id == shortlist_id)
-    condition = visibility.shortlists(staff.principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    row: ShortlistRow | None = session.scalar(stmt)
-    return row
+    return shortlists.visible(session, staff.principal, shortlist_id)
 
 
 @router.get("/shortlists/{shortlist_id}", response_class=HTMLResponse)
