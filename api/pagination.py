@@ -42,14 +42,14 @@ class SortKey:
     kind: type = str  # how a cursor value is read back: str, int or dt.datetime
 
 
-def _encode(sort: str, value: Any, ident: int) -> str:
+def _encode(sort: str, value: Any, ident: int | str) -> str:
     if isinstance(value, dt.datetime):
         value = value.isoformat()
     raw = json.dumps({"s": sort, "v": value, "i": ident}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: str, key: SortKey) -> tuple[Any, int]:
+def _decode(cursor: str, sort: str, key: SortKey) -> tuple[Any, int | str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -62,7 +62,10 @@ def _decode(cursor: str, sort: str, key: SortKey) -> tuple[Any, int]:
             value = dt.datetime.fromisoformat(value)
         elif value is not None:
             value = key.kind(value)
-        return value, int(data["i"])
+        last = data["i"]
+        if not isinstance(last, int | str) or isinstance(last, bool):
+            raise ValueError("the tie-breaker must be an id")
+        return value, last
     except InputValidationError:
         raise
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
@@ -72,14 +75,15 @@ def _decode(cursor: str, sort: str, key: SortKey) -> tuple[Any, int]:
 def paginate(
     session: Session,
     stmt: Select[Any],
-    id_column: InstrumentedAttribute[int],
+    id_column: InstrumentedAttribute[Any],
     sort_keys: Mapping[str, SortKey],
     sort: str | None,
     limit: int,
     cursor: str | None,
 ) -> tuple[Sequence[Any], str | None]:
     """One page of the entities ``stmt`` selects, ordered by ``sort`` (``-name`` for
-    descending), and the cursor of the next page."""
+    descending) then by ``id_column`` (any unique column: an integer id, a run id), and the
+    cursor of the next page."""
     sort = sort or "created"
     descending = sort.startswith("-")
     name = sort.removeprefix("-")

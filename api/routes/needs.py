@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import select
 
 from api.auth import EVERYONE, PrincipalDep, roles
 from api.deps import MatchServiceDep, SessionDep
@@ -30,11 +29,7 @@ def matches_for_need(
 ) -> MatchResponse:
     """Ranked, explained Korean suppliers for a stored inquiry (its confirmed HS codes, else
     the suggested ones)."""
-    stmt = select(NeedRow).where(NeedRow.external_id == need_id)
-    condition = visibility.needs(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    need = session.scalar(stmt)
+    need = visibility.find(session, NeedRow, visibility.needs, principal, need_id)
     if need is None:
         raise NotFoundError("inquiry", need_id)
     request = request_for_need(need, top_k)

@@ -19,31 +19,27 @@ disclosed), admins everything. Partner-visible bodies carry public supplier prof
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth import EVERYONE, STAFF_AND_ADMIN, PrincipalDep, roles
 from api.deps import SessionDep
 from api.errors import problem
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SortKey, paginate
 from api.schemas import ServiceFirmOut, SupplierOut
 from matcher.domain.enums import CenterCode, Role
 from matcher.errors import InputValidationError, NotFoundError
 from matcher.storage import batch_runs, visibility
 from matcher.storage.api_keys import Principal
+from matcher.storage.repository import get_exporter, rows_by_external_id, rows_by_id
 from matcher.storage.tables import (
     BatchCurrentRow,
-    BatchPartitionRow,
     BatchRunRow,
     BuyerRow,
     ExporterRow,
@@ -215,13 +211,6 @@ def _rows(
     return stamp, rows
 
 
-def _targets(session: Session, table: Any, ids: Sequence[str]) -> dict[str, Any]:
-    if not ids:
-        return {}
-    found = session.scalars(select(table).where(table.external_id.in_(sorted(set(ids)))))
-    return {row.external_id: row for row in found}
-
-
 def _supplier(row: ExporterRow) -> SupplierOut:
     return SupplierOut(
         id=row.external_id,
@@ -253,17 +242,13 @@ def inquiry_suppliers(
 ) -> Any:
     """The suppliers last night's run recommended for a stored inquiry (a partner's own, a
     staff key's centers'), with their public profiles and bilingual reasons."""
-    stmt = select(NeedRow.id).where(NeedRow.external_id == need_id)
-    condition = visibility.needs(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if session.scalar(stmt) is None:
+    if visibility.find(session, NeedRow, visibility.needs, principal, need_id) is None:
         raise NotFoundError("inquiry", need_id)
     served = _rows(session, response, "inquiry_suppliers", need_id)
     if served is None:
         return _no_run(request)
     stamp, rows = served
-    firms = _targets(session, ExporterRow, [r.target_id for r in rows])
+    firms = rows_by_external_id(session, ExporterRow, [r.target_id for r in rows])
     items = [
         SupplierRecommendation(
             rank=r.rank,
@@ -289,11 +274,6 @@ def _firm_center(principal: Principal, exporter_id: str, center: CenterCode | No
     return code
 
 
-def _firm_exists(session: Session, exporter_id: str) -> bool:
-    found = session.scalar(select(ExporterRow.id).where(ExporterRow.external_id == exporter_id))
-    return found is not None
-
-
 @router.get(
     "/recommendations/firms/{exporter_id}/importers",
     response_model=FirmImporterRecommendations,
@@ -315,13 +295,13 @@ def firm_importers(
 ) -> Any:
     """The importers last night's run recommended for a client firm at one center."""
     code = _firm_center(principal, exporter_id, center)
-    if not _firm_exists(session, exporter_id):
+    if get_exporter(session, exporter_id) is None:
         raise NotFoundError("firm at center", f"{exporter_id}@{code}")
     served = _rows(session, response, "firm_importers", f"{exporter_id}@{code}")
     if served is None:
         return _no_run(request)
     stamp, rows = served
-    buyers = _targets(session, BuyerRow, [r.target_id for r in rows])
+    buyers = rows_by_external_id(session, BuyerRow, [r.target_id for r in rows])
     items = []
     for r in rows:
         buyer = buyers.get(r.target_id)
@@ -365,19 +345,15 @@ def firm_service_partners(
 ) -> Any:
     """The service partners last night's run recommended for a manufacturer and a market."""
     market = market.upper()
-    if not _firm_exists(session, exporter_id):
+    if get_exporter(session, exporter_id) is None:
         raise NotFoundError("exporter", exporter_id)
     served = _rows(session, response, "service_partners", f"{exporter_id}@{market}")
     if served is None:
         return _no_run(request)
     stamp, rows = served
-    offerings = _targets(session, ServiceOfferingRow, [r.target_id for r in rows])
+    offerings = rows_by_external_id(session, ServiceOfferingRow, [r.target_id for r in rows])
     owner_ids = {o.exporter_id for o in offerings.values()}
-    owners = (
-        {f.id: f for f in session.scalars(select(ExporterRow).where(ExporterRow.id.in_(owner_ids)))}
-        if owner_ids
-        else {}
-    )
+    owners = rows_by_id(session, ExporterRow, owner_ids)
     items = []
     for r in rows:
         offering = offerings.get(r.target_id)
@@ -406,23 +382,6 @@ def firm_service_partners(
 # --- the runs -------------------------------------------------------------------------------
 
 
-def _cursor(run: BatchRunRow) -> str:
-    raw = json.dumps({"t": run.started_at.isoformat(), "r": run.run_id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _after(cursor: str) -> tuple[dt.datetime, str]:
-    """A cursor's last run (its start and id): runs page newest first by both."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        started = dt.datetime.fromisoformat(data["t"])
-        if started.tzinfo is None:
-            started = started.replace(tzinfo=dt.UTC)
-        return started, str(data["r"])
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InputValidationError("cursor", "is not a cursor this API issued") from None
-
-
 def _run_out(run: BatchRunRow, current: str | None) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -438,6 +397,10 @@ def _run_out(run: BatchRunRow, current: str | None) -> dict[str, Any]:
     }
 
 
+# Newest first; runs started in the same instant are ordered by id.
+_RUN_SORTS = {"started": SortKey(BatchRunRow.started_at, dt.datetime)}
+
+
 @router.get("/batch/runs", response_model=Page[BatchRunOut], **roles(Role.ADMIN))
 def list_runs(
     session: SessionDep,
@@ -447,25 +410,13 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """The nightly batch's runs, newest first: their progress and summaries."""
-    stmt = select(BatchRunRow)
-    if status is not None:
-        stmt = stmt.where(BatchRunRow.status == status)
-    if kind is not None:
-        stmt = stmt.where(BatchRunRow.kind == kind)
-    if cursor:
-        started, run_id = _after(cursor)
-        stmt = stmt.where(
-            or_(
-                BatchRunRow.started_at < started,
-                and_(BatchRunRow.started_at == started, BatchRunRow.run_id < run_id),
-            )
-        )
-    stmt = stmt.order_by(BatchRunRow.started_at.desc(), BatchRunRow.run_id.desc())
-    rows = list(session.scalars(stmt.limit(limit + 1)))
-    next_cursor = _cursor(rows[limit - 1]) if len(rows) > limit else None
+    stmt = batch_runs.runs_query(status, kind)
+    rows, next_cursor = paginate(
+        session, stmt, BatchRunRow.run_id, _RUN_SORTS, "-started", limit, cursor
+    )
     current = batch_runs.current_run_id(session)
     return {
-        "items": [_run_out(r, current) for r in rows[:limit]],
+        "items": [_run_out(r, current) for r in rows],
         "next_cursor": next_cursor,
         "limit": limit,
     }
@@ -480,28 +431,8 @@ def read_run(
     run = session.get(BatchRunRow, run_id)
     if run is None:
         raise NotFoundError("batch run", run_id)
-    tasks = session.execute(
-        select(
-            BatchPartitionRow.task,
-            func.count(),
-            func.coalesce(func.sum(BatchPartitionRow.queries), 0),
-            func.coalesce(func.sum(BatchPartitionRow.rows), 0),
-            func.coalesce(func.sum(BatchPartitionRow.seconds), 0.0),
-        )
-        .where(BatchPartitionRow.run_id == run_id)
-        .group_by(BatchPartitionRow.task)
-        .order_by(BatchPartitionRow.task)
-    )
+    tasks = batch_runs.partition_progress(session, run_id)
     return {
         **_run_out(run, batch_runs.current_run_id(session)),
-        "tasks": [
-            {
-                "task": task,
-                "partitions": int(n),
-                "queries": int(queries),
-                "rows": int(rows),
-                "seconds": float(seconds),
-            }
-            for task, n, queries, rows, seconds in tasks
-        ],
+        "tasks": tasks,
     }

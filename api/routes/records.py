@@ -23,17 +23,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from api import audit_trail
 from api.auth import PrincipalDep, roles
 from api.deps import SessionDep
-from api.observability import current_request_id
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SortKey, paginate
 from matcher.domain.enums import Role
 from matcher.domain.schemas import RECORD_TYPES, Record
 from matcher.errors import NotFoundError, PreconditionRequiredError
-from matcher.storage import audit, records
+from matcher.storage import audit, records, visibility
 from matcher.storage.api_keys import Principal
 from matcher.storage.repository import ENTITY_TABLES
 
@@ -117,23 +117,13 @@ def _query_model(spec: ResourceSpec, name: str) -> type[BaseModel]:
     return model
 
 
-def _scoped(spec: ResourceSpec, principal: Principal) -> Select[Any]:
-    table = ENTITY_TABLES[spec.kind]
-    stmt = select(table)
-    if spec.visibility is not None:
-        condition = spec.visibility(principal)
-        if condition is not None:
-            stmt = stmt.where(condition)
-    return stmt
-
-
 def _visible_row(
     spec: ResourceSpec, session: Session, principal: Principal, external_id: str
 ) -> Any:
     """The row, or 404 alike for one that does not exist and one outside the caller's scope."""
-    table = ENTITY_TABLES[spec.kind]
-    stmt = _scoped(spec, principal).where(table.external_id == external_id)  # type: ignore[attr-defined]
-    row = session.scalar(stmt)
+    row = visibility.find(
+        session, ENTITY_TABLES[spec.kind], spec.visibility, principal, external_id
+    )
     if row is None:
         raise NotFoundError(records.ENTITY_NAMES[spec.kind], external_id)
     return row
@@ -184,7 +174,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        audit.record(
+        audit_trail.write(
             session,
             principal,
             audit.Change(
@@ -195,7 +185,6 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
                 after,
                 spec.center_of(after or before or {}),
             ),
-            current_request_id(),
         )
 
     @router.get(
@@ -209,7 +198,7 @@ def resource_router(spec: ResourceSpec) -> APIRouter:
         principal: PrincipalDep,
         query: Annotated[query_model, Query()],  # type: ignore[valid-type]
     ) -> dict[str, Any]:
-        stmt = _scoped(spec, principal)
+        stmt = visibility.scoped(ENTITY_TABLES[spec.kind], spec.visibility, principal)
         params = query.model_dump()  # type: ignore[attr-defined]
         for key, flt in spec.filters.items():
             if params.get(key) is not None:

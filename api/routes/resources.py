@@ -69,11 +69,7 @@ def _common_sorts(table: Any) -> dict[str, SortKey]:
 
 
 def _visible_buyer(session: Session, principal: Principal, external_id: str, field: str) -> None:
-    stmt = select(BuyerRow.id).where(BuyerRow.external_id == external_id)
-    condition = visibility.buyers(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if session.scalar(stmt) is None:
+    if visibility.find(session, BuyerRow, visibility.buyers, principal, external_id) is None:
         # Another center's importer reads as unknown: its existence is not disclosed.
         raise InputValidationError(field, f"no importer '{external_id}' you can see")
 

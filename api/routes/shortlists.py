@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import audit_trail
 from api.auth import STAFF_AND_ADMIN, PrincipalDep, roles
 from api.deps import SessionDep
-from api.observability import current_request_id
 from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, SortKey, paginate
 from api.routes.records import require_if_match
 from matcher.domain.enums import CenterCode
@@ -133,11 +133,8 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    audit.record(
-        session,
-        principal,
-        audit.Change(action, "shortlists", row_id, before, after, center),
-        current_request_id(),
+    audit_trail.write(
+        session, principal, audit.Change(action, "shortlists", row_id, before, after, center)
     )
 
 
@@ -152,10 +149,7 @@ def list_shortlists(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """The shortlists of the key's centers, newest last (``sort=-created`` for newest first)."""
-    stmt = select(ShortlistRow)
-    condition = visibility.shortlists(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
+    stmt = visibility.scoped(ShortlistRow, visibility.shortlists, principal)
     if center is not None:
         stmt = stmt.where(ShortlistRow.center == center.value)
     if exporter_id is not None:

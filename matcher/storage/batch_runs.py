@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, select, update
+from sqlalchemy import Select, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -316,3 +316,39 @@ def served(
         .order_by(RecommendationRow.rank)
     )
     return run, list(rows)
+
+
+def runs_query(status: str | None = None, kind: str | None = None) -> Select[Any]:
+    """The runs, filtered by status and kind where given (the caller orders and pages)."""
+    stmt = select(BatchRunRow)
+    if status is not None:
+        stmt = stmt.where(BatchRunRow.status == status)
+    if kind is not None:
+        stmt = stmt.where(BatchRunRow.kind == kind)
+    return stmt
+
+
+def partition_progress(session: Session, run_id: str) -> list[dict[str, Any]]:
+    """Per task: finished partitions, their queries, rows and seconds."""
+    rows = session.execute(
+        select(
+            BatchPartitionRow.task,
+            func.count(),
+            func.coalesce(func.sum(BatchPartitionRow.queries), 0),
+            func.coalesce(func.sum(BatchPartitionRow.rows), 0),
+            func.coalesce(func.sum(BatchPartitionRow.seconds), 0.0),
+        )
+        .where(BatchPartitionRow.run_id == run_id)
+        .group_by(BatchPartitionRow.task)
+        .order_by(BatchPartitionRow.task)
+    )
+    return [
+        {
+            "task": task,
+            "partitions": int(n),
+            "queries": int(queries),
+            "rows": int(count),
+            "seconds": float(seconds),
+        }
+        for task, n, queries, count, seconds in rows
+    ]

@@ -428,3 +428,27 @@ def get_exporter(session: Session, external_id: str) -> ExporterRow | None:
     return session.execute(
         select(ExporterRow).where(ExporterRow.external_id == external_id)
     ).scalar_one_or_none()
+
+
+def rows_by_external_id(session: Session, table: type[Base], ids: Iterable[str]) -> dict[str, Any]:
+    """Rows of ``table`` with these external ids, by external id (missing ones left out)."""
+    wanted = sorted(set(ids))
+    ext_col = table.external_id  # type: ignore[attr-defined]
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start : start + _LOOKUP_CHUNK]
+        for row in session.scalars(select(table).where(ext_col.in_(chunk))):
+            found[row.external_id] = row  # type: ignore[attr-defined]
+    return found
+
+
+def rows_by_id(session: Session, table: type[Base], ids: Iterable[int]) -> dict[int, Any]:
+    """Rows of ``table`` with these internal ids, by id."""
+    wanted = sorted(set(ids))
+    id_col = table.id  # type: ignore[attr-defined]
+    found: dict[int, Any] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start : start + _LOOKUP_CHUNK]
+        for row in session.scalars(select(table).where(id_col.in_(chunk))):
+            found[row.id] = row  # type: ignore[attr-defined]
+    return found

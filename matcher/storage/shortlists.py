@@ -40,6 +40,17 @@ class Item:
     # export shows why an importer was picked even after the ranking moves on.
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any]) -> Item:
+        """An item as ``items`` stores it: the named fields, the rest kept as ``extra``."""
+        plain = ("buyer_id", "note", "assigned_to")
+        return cls(
+            stored["buyer_id"],
+            stored.get("note"),
+            stored.get("assigned_to"),
+            {k: v for k, v in stored.items() if k not in plain},
+        )
+
 
 def new_external_id() -> str:
     return f"sl-{secrets.token_hex(6)}"
@@ -192,16 +203,7 @@ def append(session: Session, row: ShortlistRow, additions: Sequence[dict[str, An
     fresh = [a for a in additions if a["buyer_id"] not in present]
     if not fresh:
         return 0
-    plain = ("buyer_id", "note", "assigned_to")
-    items = [
-        Item(
-            a["buyer_id"],
-            a.get("note"),
-            a.get("assigned_to"),
-            {k: v for k, v in a.items() if k not in plain},
-        )
-        for a in fresh
-    ]
+    items = [Item.from_stored(a) for a in fresh]
     row.items = [*(row.items or []), *_check_items(session, row.center, items)]
     _flush_or_stale(session)
     return len(fresh)
@@ -226,9 +228,7 @@ def working_shortlist_if_any(
 def visible(session: Session, principal: Principal, external_id: str) -> ShortlistRow | None:
     """The shortlist if the principal may see it (its center's staff, admins), else None:
     callers answer 404 alike for one outside the scope and one that does not exist."""
-    stmt = select(ShortlistRow).where(ShortlistRow.external_id == external_id)
-    condition = visibility.shortlists(principal)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    row: ShortlistRow | None = session.scalar(stmt)
+    row: ShortlistRow | None = visibility.find(
+        session, ShortlistRow, visibility.shortlists, principal, external_id
+    )
     return row

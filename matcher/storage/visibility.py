@@ -8,7 +8,11 @@ for a row that does not exist.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy.orm import Session
 
 from matcher.domain.centers import BY_CODE
 from matcher.domain.enums import Role
@@ -107,3 +111,21 @@ def write_center(principal: Principal, center: str | None, field: str = "center"
         mine = ", ".join(_centers(principal))
         raise InputValidationError(field, f"{center} is not one of this key's centers ({mine})")
     return center
+
+
+Rule = Callable[[Principal], "ColumnElement[bool] | None"]
+
+
+def scoped(table: Any, rule: Rule | None, principal: Principal) -> Select[Any]:
+    """``SELECT table`` limited to what ``rule`` lets the principal see (no rule: all)."""
+    stmt = select(table)
+    condition = None if rule is None else rule(principal)
+    return stmt if condition is None else stmt.where(condition)
+
+
+def find(
+    session: Session, table: Any, rule: Rule | None, principal: Principal, external_id: str
+) -> Any:
+    """The row with this external id if the principal may see it, else None: callers answer
+    alike for a row outside the scope and one that does not exist."""
+    return session.scalar(scoped(table, rule, principal).where(table.external_id == external_id))

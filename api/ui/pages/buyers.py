@@ -24,11 +24,7 @@ def buyer_page(
     buyer_id: str, request: Request, staff: StaffDep, runtime: RuntimeDep
 ) -> HTMLResponse:
     with session_scope(runtime.sessions) as session:
-        stmt = select(BuyerRow).where(BuyerRow.external_id == buyer_id)
-        condition = visibility.buyers(staff.principal)
-        if condition is not None:
-            stmt = stmt.where(condition)
-        buyer = session.scalar(stmt)
+        buyer = visibility.find(session, BuyerRow, visibility.buyers, staff.principal, buyer_id)
         if buyer is None:
             return not_found(request, staff)
         history = session.execute(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from api import audit_trail
 from api.deps import RuntimeDep, get_shortlist_service
 from api.ui.pages.common import not_found, page_center
 from api.ui.session import PostingStaffDep, Staff, StaffDep
@@ -145,7 +146,7 @@ def _add(
         before = list(row.items or [])
         added = shortlists.append(session, row, entries)
         if added:
-            audit.record(
+            audit_trail.write(
                 session,
                 staff.principal,
                 audit.Change(

@@ -5,30 +5,28 @@ changed the list meanwhile, nothing is overwritten and the page says so."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from api import audit_trail
 from api.deps import RuntimeDep
 from api.ui.pages.common import not_found
 from api.ui.session import PostingStaffDep, Staff, StaffDep
 from api.ui.templating import render
 from matcher.domain.enums import FunnelStage
 from matcher.domain.schemas import FunnelEventRecord
-from matcher.errors import InputValidationError, NotFoundError, PreconditionFailedError
+from matcher.errors import InputValidationError, PreconditionFailedError
 from matcher.reporting.exports import shortlist_csv, shortlist_rows, shortlist_xlsx
 from matcher.storage import audit, records, shortlists
 from matcher.storage.database import session_scope
 from matcher.storage.staff_users import colleagues
-from matcher.storage.tables import ExporterRow, ShortlistRow
+from matcher.storage.tables import ExporterRow
 
 router = APIRouter()
-
-
-def _visible(session: Any, staff: Staff, shortlist_id: str) -> ShortlistRow | None:
-    return shortlists.visible(session, staff.principal, shortlist_id)
 
 
 @router.get("/shortlists/{shortlist_id}", response_class=HTMLResponse)
@@ -40,13 +38,12 @@ def shortlist_page(
     notice: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     with session_scope(runtime.sessions) as session:
-        row = _visible(session, staff, shortlist_id)
+        row = shortlists.visible(session, staff.principal, shortlist_id)
         if row is None:
             return not_found(request, staff)
         firm = session.get(ExporterRow, row.exporter_id)
         rows = shortlist_rows(session, row, staff.lang)
         team = colleagues(session, [row.center])
-        extras = {item["buyer_id"]: item for item in row.items or []}
         version, center = row.version, row.center
     return render(
         request,
@@ -57,7 +54,6 @@ def shortlist_page(
             "shortlist": row,
             "firm": firm,
             "rows": rows,
-            "extras": extras,
             "team": team,
             "version": version,
             "center": center,
@@ -73,42 +69,30 @@ def _back(shortlist_id: str, notice: str | None = None) -> RedirectResponse:
     return RedirectResponse(f"/ui/shortlists/{shortlist_id}{suffix}", status_code=303)
 
 
-def _change(
+def _edited(
+    request: Request,
     runtime: RuntimeDep,
     staff: Staff,
     shortlist_id: str,
     version: int,
-    edit: Any,
-) -> str | None:
-    """Apply ``edit(items) -> items`` at the version the page showed; the notice to show."""
+    edit: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+) -> Response:
+    """Apply ``edit(items) -> items`` at the version the page showed and go back to the list
+    with a notice: "saved", or "stale" when a colleague changed it meanwhile (nothing is
+    overwritten). Another center's list is 404."""
     with session_scope(runtime.sessions) as session:
-        row = _visible(session, staff, shortlist_id)
+        row = shortlists.visible(session, staff.principal, shortlist_id)
         if row is None:
-            raise NotFoundError("shortlist", shortlist_id)
+            return not_found(request, staff)
         before = [dict(i) for i in row.items or []]
         try:
             items = edit([dict(i) for i in before])
             shortlists.update(
-                session,
-                row,
-                f'"{version}"',
-                items=[
-                    shortlists.Item(
-                        i["buyer_id"],
-                        i.get("note"),
-                        i.get("assigned_to"),
-                        {
-                            k: v
-                            for k, v in i.items()
-                            if k not in ("buyer_id", "note", "assigned_to")
-                        },
-                    )
-                    for i in items
-                ],
+                session, row, f'"{version}"', items=[shortlists.Item.from_stored(i) for i in items]
             )
         except PreconditionFailedError:
-            return "stale"
-        audit.record(
+            return _back(shortlist_id, "stale")
+        audit_trail.write(
             session,
             staff.principal,
             audit.Change(
@@ -120,7 +104,7 @@ def _change(
                 row.center,
             ),
         )
-    return "saved"
+    return _back(shortlist_id, "saved")
 
 
 @router.post("/shortlists/{shortlist_id}/move")
@@ -142,11 +126,7 @@ def move(
             items[at], items[to] = items[to], items[at]
         return items
 
-    try:
-        notice = _change(runtime, staff, shortlist_id, version, edit)
-    except NotFoundError:
-        return not_found(request, staff)
-    return _back(shortlist_id, notice)
+    return _edited(request, runtime, staff, shortlist_id, version, edit)
 
 
 @router.post("/shortlists/{shortlist_id}/item")
@@ -167,11 +147,7 @@ def annotate(
                 item["assigned_to"] = assigned_to.strip() or None
         return items
 
-    try:
-        notice = _change(runtime, staff, shortlist_id, version, edit)
-    except NotFoundError:
-        return not_found(request, staff)
-    return _back(shortlist_id, notice)
+    return _edited(request, runtime, staff, shortlist_id, version, edit)
 
 
 @router.post("/shortlists/{shortlist_id}/remove")
@@ -183,17 +159,14 @@ def remove(
     buyer_id: Annotated[str, Form(max_length=64)],
     version: Annotated[int, Form()],
 ) -> Response:
-    try:
-        notice = _change(
-            runtime,
-            staff,
-            shortlist_id,
-            version,
-            lambda items: [i for i in items if i["buyer_id"] != buyer_id],
-        )
-    except NotFoundError:
-        return not_found(request, staff)
-    return _back(shortlist_id, notice)
+    return _edited(
+        request,
+        runtime,
+        staff,
+        shortlist_id,
+        version,
+        lambda items: [i for i in items if i["buyer_id"] != buyer_id],
+    )
 
 
 @router.post("/shortlists/{shortlist_id}/event")
@@ -210,7 +183,7 @@ def record_event(
     """One click records what happened with this importer: it feeds the dashboard and the
     ranker's labels."""
     with session_scope(runtime.sessions) as session:
-        row = _visible(session, staff, shortlist_id)
+        row = shortlists.visible(session, staff.principal, shortlist_id)
         if row is None or buyer_id not in shortlists.listed_buyers(row):
             return not_found(request, staff)
         firm = session.get(ExporterRow, row.exporter_id)
@@ -229,7 +202,7 @@ def record_event(
         except ValidationError:
             raise InputValidationError("value_usd", "enter an amount in USD, e.g. 12000") from None
         stored = records.create(session, "events", record)
-        audit.record(
+        audit_trail.write(
             session,
             staff.principal,
             audit.Change(
@@ -257,7 +230,7 @@ def export_xlsx(
     shortlist_id: str, request: Request, staff: StaffDep, runtime: RuntimeDep
 ) -> Response:
     with session_scope(runtime.sessions) as session:
-        row = _visible(session, staff, shortlist_id)
+        row = shortlists.visible(session, staff.principal, shortlist_id)
         if row is None:
             return not_found(request, staff)
         body = shortlist_xlsx(
@@ -277,7 +250,7 @@ def export_csv(
     shortlist_id: str, request: Request, staff: StaffDep, runtime: RuntimeDep
 ) -> Response:
     with session_scope(runtime.sessions) as session:
-        row = _visible(session, staff, shortlist_id)
+        row = shortlists.visible(session, staff.principal, shortlist_id)
         if row is None:
             return not_found(request, staff)
         body = shortlist_csv(shortlist_rows(session, row, staff.lang), staff.lang)
