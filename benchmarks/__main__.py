@@ -1,5 +1,5 @@
-"""``python -m benchmarks [match|demo|rank|consortia|load ...]``; ``make bench`` runs them all at
-default sizes."""
+"""``python -m benchmarks [match|demo|rank|consortia|load|batch ...]``; ``make bench`` runs them
+all at default sizes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 
 from benchmarks import (
     bench_api_load,
+    bench_batch,
     bench_consortia,
     bench_demo,
     bench_encoders,
@@ -56,6 +57,24 @@ def main() -> None:
         help="uvicorn workers, one run each (default: Settings.workers, the production value)",
     )
     load.add_argument("--seed", type=int, default=20261123)
+    batch = sub.add_parser(
+        "batch", help="nightly batch: full on 1 and 2 workers, incremental after a 1%% change"
+    )
+    batch.add_argument("--exporters", type=int, default=20_000)
+    batch.add_argument("--buyers", type=int, default=50_000)
+    batch.add_argument("--needs", type=int, default=26_000, help="inquiries (~40%% open)")
+    batch.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    batch.add_argument("--change", type=float, default=0.01, help="share of entities edited")
+    batch.add_argument("--seed", type=int, default=20261123)
+    batch.add_argument(
+        "--no-check", action="store_true", help="skip the full recompute after the incremental"
+    )
+    batch.add_argument(
+        "--cold",
+        choices=["each", "first"],
+        default="each",
+        help="empty the query-vector cache before each full run, or the first only",
+    )
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -94,6 +113,17 @@ def main() -> None:
             getattr(args, "duration", 60.0),
             getattr(args, "workers", None),
             getattr(args, "seed", 20261123),
+        )
+    if args.name in (None, "batch"):
+        bench_batch.run(
+            getattr(args, "exporters", 20_000),
+            getattr(args, "buyers", 50_000),
+            getattr(args, "needs", 26_000),
+            getattr(args, "workers", [1, 2]),
+            getattr(args, "change", 0.01),
+            getattr(args, "seed", 20261123),
+            not getattr(args, "no_check", False),
+            getattr(args, "cold", "each"),
         )
 
 

@@ -46,7 +46,7 @@ in-process ``MatchService.match``, sequentially; the ratio HTTP p99 / in-process
 printed at each rate, with PASS/FAIL against the target (p99 <= 150 ms and no error at 20
 requests/s). Timings are noisy on a shared two-core machine.
 
-The store (``data/bench/load-<products>-<seed>-v<generator version>/``: SQLite, embedding
+The store (``data/bench/load-<exporters>-<seed>-v<generator version>/``: SQLite, embedding
 cache, every index) is built on first use and reused afterwards: generating and loading
 55,556 exporters (103,580 products) took 7 minutes here and embedding every collection about
 95 more on two cores (products 15, exporters 31, buyers 41, needs 7).
@@ -76,10 +76,9 @@ import httpx
 import numpy as np
 
 from benchmarks.common import console, percentiles, print_table
+from benchmarks.stores import REPO, StoreSpec, build_info, demo_store
 from matcher.config import Settings
 
-REPO = Path(__file__).resolve().parent.parent
-BENCH_ROOT = REPO / "data" / "bench"
 # Products per generated exporter, measured on the demo generator (5,627 products from 3,000
 # exporters: 15% service firms with none, manufacturers 1-4, mean ~2.2). Sizing with a
 # slightly lower figure leaves a margin, and the store is checked after loading.
@@ -100,54 +99,18 @@ MATCH_PATH = "/v1/inquiries/match"
 
 def store_settings(products: int, seed: int) -> Settings:
     """Settings for the cached bench store of at least ``products`` products (built on first
-    use: demo generation, load, every index; the API would otherwise build the missing
-    collections in the background, in every worker, during the load)."""
-    from matcher import demo as demo_package
+    use with every index: the API would otherwise build the missing collections in the
+    background, in every worker, during the load)."""
     from matcher.index.catalogs import CATALOGS
-    from matcher.runtime import Runtime
 
-    root = BENCH_ROOT / f"load-{products}-{seed}-v{demo_package.GENERATOR_VERSION}"
-    settings = Settings(
-        data_dir=root, models_dir=REPO / "models", database_url=None, _env_file=None
-    )
-    scores = settings.market_scores_path
-    if scores is not None and not scores.is_absolute():  # the server runs elsewhere
-        settings = settings.model_copy(update={"market_scores_path": (REPO / scores).resolve()})
-    done = root / "built.json"
-    if done.is_file():
-        return settings
-    BENCH_ROOT.mkdir(parents=True, exist_ok=True)
-    # Generated data, never committed: the directory ignores itself.
-    (BENCH_ROOT / ".gitignore").write_text("*\n", encoding="utf-8")
-    root.mkdir(parents=True, exist_ok=True)
-    exporters = math.ceil(products / PRODUCTS_PER_EXPORTER)
-    started = time.perf_counter()
-    runtime = Runtime(settings)
-    if not (root / "loaded.json").is_file():
-        (root / "tradematch.db").unlink(missing_ok=True)
-        console.print(f"bench store {root.name}: generating {exporters} demo exporters")
-        manifest = demo_package.generate_demo(settings.demo_dir, exporters=exporters, seed=seed)
-        runtime.upgrade_schema()
-        demo_package.load_demo(settings.demo_dir, runtime.sessions)
-        (root / "loaded.json").write_text(json.dumps(manifest.counts), encoding="utf-8")
-        console.print(f"generated and loaded in {time.perf_counter() - started:.0f}s")
-    runtime.upgrade_schema()
-    counts: dict[str, int] = {}
-    for name in CATALOGS:
-        t0 = time.perf_counter()
-        built = runtime.build_index(name)
-        counts[name] = built.count
-        console.print(
-            f"index {name}: {built.count} items in {time.perf_counter() - t0:.0f}s "
-            f"({built.extra['spec']['kind']})"
-        )
-    if counts["products"] < products:
+    spec = StoreSpec("load", math.ceil(products / PRODUCTS_PER_EXPORTER), seed)
+    settings = demo_store(spec, list(CATALOGS))
+    count = build_info(settings)["indexes"]["products"]["count"]
+    if count < products:
         raise RuntimeError(
-            f"the bench store has {counts['products']} products, fewer than {products}: "
+            f"the bench store has {count} products, fewer than {products}: "
             "lower PRODUCTS_PER_EXPORTER"
         )
-    runtime.engine.dispose()
-    done.write_text(json.dumps(counts), encoding="utf-8")
     return settings
 
 

@@ -6,8 +6,9 @@ partitions on Dask, commit.
    its ``as_of``, skipping the partitions it checkpointed. Otherwise: the indexes are brought
    up to date (``IndexManager.ensure``: a collection whose store fingerprint moved is rebuilt
    from the embedding cache, so only changed entities are encoded), every query is
-   enumerated with its input fingerprint, the first stage is re-run for every query on the
-   workers (candidate fingerprints), and ``plan.decide`` picks the queries to rank.
+   enumerated with its input fingerprint, the query texts the cache lacks are encoded on the
+   workers in batches, the first stage is re-run for every query on the workers (candidate
+   fingerprints), and ``plan.decide`` picks the queries to rank.
 3. **Rank.** Partitions go to the workers; the driver writes each one (rows and checkpoint
    in one transaction) as it arrives, with a progress bar and a heartbeat on the lock.
 4. **Commit.** Unchanged queries' rows are copied from the previous run and the run becomes
@@ -15,7 +16,7 @@ partitions on Dask, commit.
    partition that raises fails the run instead, with a summary of what failed and what was
    kept, and the previous run stays served.
 
-Worker seconds (encoding, first stage, ranking) are measured inside the tasks and summed,
+Worker seconds (query encoding, first stage, ranking) are measured inside the tasks and summed,
 so on N workers they add up to about N times the wall time of that phase.
 """
 
@@ -42,13 +43,16 @@ from matcher.batch.queries import (
     INQUIRY_SUPPLIERS,
     Inputs,
     Query,
+    query_texts,
     read_inputs,
 )
 from matcher.batch.worker import (
     PLUGIN_NAME,
     BatchWorker,
+    EncodeResult,
     PartitionResult,
     ScreenResult,
+    encode_texts,
     query_cache_name,
     rank_partition,
     screen,
@@ -82,6 +86,7 @@ log = logging.getLogger(__name__)
 COLLECTIONS = ("products", "buyers", "services")  # what the three tasks search
 HEARTBEAT_SECONDS = 30.0  # well inside batch_runs.STALE_AFTER
 SCREEN_CHUNK = 250  # queries per screening task (the first stage is milliseconds a query)
+ENCODE_CHUNK = 512  # query texts per encoding task
 
 
 class Reporter(Protocol):
@@ -240,8 +245,22 @@ class _Workers:
         self._client = client
         return client
 
+    def memory_mb(self) -> list[float]:
+        """Each worker's resident memory now (MB; none when no worker was started): what a
+        worker holds with the indexes, the ranker and the pair context loaded."""
+        if self._client is None:
+            return []
+        rss = self._client.run(_resident_mb)
+        return [round(float(v), 1) for _, v in sorted(rss.items())]
+
     def close(self) -> None:
         self._stack.close()
+
+
+def _resident_mb() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / 2**20
 
 
 class _QueryVectors:
@@ -339,6 +358,7 @@ def _run(
         with session_scope(sessions) as session:
             inputs = read_inputs(session, settings, encoder_name, plan.as_of)
         seconds["inputs"] = time.perf_counter() - t
+        encoding = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
     else:
         moment = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         t = time.perf_counter()
@@ -349,6 +369,7 @@ def _run(
         with session_scope(sessions) as session:
             inputs = read_inputs(session, settings, encoder_name, moment)
         seconds["inputs"] = time.perf_counter() - t
+        encoding = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
         vectors = _QueryVectors(settings, encoder_name, dim)
         candidates, screen_seconds = _screen(pool, dim, inputs, settings, vectors, reporter)
         results = None
@@ -404,6 +425,8 @@ def _run(
         }
         totals = batch_queries.partition_totals(session, run_id)
         seconds["commit"] = time.perf_counter() - t
+        memory = pool.memory_mb()
+        seconds["encode_queries"] = encoding.pop("wall")
         seconds["wall"] = time.perf_counter() - started
         summary = _summary(
             run_id,
@@ -418,6 +441,8 @@ def _run(
             resumed=resume is not None,
             pool=pool,
         )
+        summary["query_encoding"] = encoding
+        summary["cluster"]["worker_memory_mb"] = memory
         commit_run(session, run_id, summary)
     reporter.note(
         f"committed run {run_id}: "
@@ -445,28 +470,81 @@ def _report(runtime: Runtime, run_id: str, day: dt.date, reporter: Reporter) -> 
 
 
 def _refresh_indexes(runtime: Runtime, reporter: Reporter) -> dict[str, dict[str, Any]]:
-    """Bring the searched collections up to date with the store: a collection whose store
-    fingerprint moved is rebuilt, its vectors from the embedding cache (only changed
-    entities are encoded), and published as a new version the workers then map."""
-    built = {
-        name: runtime.indexes.build(name) for name in COLLECTIONS if runtime.indexes.is_stale(name)
+    """Bring the searched collections up to date with the store: what changed since the
+    published version is upserted into it (vectors from the embedding cache, so only
+    changed entities are encoded) and published as a new version the workers then map. The
+    base index is not retrained, so a query that meets no changed item finds exactly what
+    it found last night; a collection that is missing, corrupt or of another encoder is
+    built from scratch, and a base whose delta passed the compaction ratio is rebuilt."""
+    fresh = {
+        name: runtime.indexes.refresh(name)
+        for name in COLLECTIONS
+        if runtime.indexes.is_stale(name)
     }
     runtime.indexes.ensure(COLLECTIONS)  # loads them; rebuilds a corrupt one too
     out: dict[str, dict[str, Any]] = {}
     for name in COLLECTIONS:
         manifest = runtime.indexes.manifest(name)
-        fresh = built.get(name)
+        made = fresh.get(name)
+        extra = {} if made is None else made.extra
         out[name] = {
             "version": manifest.version,
             "count": manifest.count,
-            "rebuilt": fresh is not None,
-            "encoded": 0 if fresh is None else int(fresh.extra.get("cache_misses", 0)),
+            "rebuilt": made is not None,
+            "encoded": int(extra.get("cache_misses", 0)),
+            "upserted": int(extra.get("upserted", 0)),
+            "deleted": int(extra.get("deleted", 0)),
+            "compacted": bool(extra.get("compacted", made is not None and "upserted" not in extra)),
         }
-        if fresh is not None:
+        if made is not None:
+            how = (
+                f"{out[name]['upserted']} upserted, {out[name]['deleted']} deleted"
+                + (", base rebuilt" if out[name]["compacted"] else "")
+                if "upserted" in extra
+                else "built from scratch"
+            )
             reporter.note(
-                f"index {name}: new version {manifest.version} ({manifest.count} items, "
+                f"index {name}: new version {manifest.version} ({manifest.count} items; {how}; "
                 f"{out[name]['encoded']} encoded, the rest from the cache)"
             )
+    return out
+
+
+def _encode_queries(
+    pool: _Workers,
+    dim: int,
+    sessions: sessionmaker[Session],
+    inputs: Inputs,
+    settings: Settings,
+    encoder_name: str,
+    reporter: Reporter,
+) -> dict[str, float]:
+    """Encode, on the workers and in batches, every query text of the run that the cache
+    lacks, and store it (only changed and new queries' texts, after the first night)."""
+    started = time.perf_counter()
+    with session_scope(sessions) as session:
+        texts = query_texts(session, inputs)
+    vectors = _QueryVectors(settings, encoder_name, dim)
+    _, missing = vectors.cache.lookup(texts)
+    todo = [texts[i] for i in missing]
+    out = {"texts": float(len(texts)), "encoded": float(len(todo)), "worker_seconds": 0.0}
+    if todo:
+        client = pool.client(dim)
+        chunks = [todo[i : i + ENCODE_CHUNK] for i in range(0, len(todo), ENCODE_CHUNK)]
+        futures = {client.submit(encode_texts, chunk, pure=False): chunk for chunk in chunks}
+        reporter.phase("encode queries", len(futures))
+        try:
+            for future in _distributed().as_completed(list(futures)):
+                result: EncodeResult = future.result()
+                chunk = futures[future]
+                vectors.store(dict(zip(chunk, result.vectors, strict=True)))
+                out["worker_seconds"] += result.seconds
+                reporter.advance("encode queries")
+        except Exception as exc:
+            client.cancel(list(futures))
+            message = f"encoding the queries failed before ranking: {exc!r}; nothing was written"
+            raise BatchRunError(message, None, {"message": message, "failed": "encoding"}) from exc
+    out["wall"] = time.perf_counter() - started
     return out
 
 
@@ -518,6 +596,7 @@ class _Ranked:
     rows: int = 0
     encode: float = 0.0
     rank: float = 0.0
+    encoded: int = 0  # query texts the workers had to encode while ranking
     vanished: int = 0
     failure: tuple[Partition, str] | None = None
 
@@ -578,6 +657,7 @@ def _rank(
             result.seconds_encode + result.seconds_rank,
         )
         vectors.store(result.vectors)
+        out.encoded += len(result.vectors)
         out.written += 1
         out.rows += len(result.recommendations)
         out.encode += result.seconds_encode
@@ -675,6 +755,7 @@ def _summary(
             ),
         },
         "encoded_queries_first_stage": int(screen.get("encoded", 0)),
+        "encoded_queries_ranking": ranked.encoded,
         "indexes": plan.extra.get("indexes", {}),
         "cluster": {
             "scheduler": pool.address or "LocalCluster",

@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from matcher.config import Settings
 from matcher.domain.centers import CENTERS
 from matcher.domain.enums import FirmKind
+from matcher.embedding.texts import inquiry_query, product_document
 from matcher.errors import InputValidationError
 from matcher.pairing.learning import PAIRING_RANKER
 from matcher.pairing.service import check_market
@@ -254,6 +255,23 @@ def _market(code: str) -> str | None:
         return check_market(code)
     except InputValidationError:
         return None  # a malformed market in a profile is no query
+
+
+def query_texts(session: Session, inputs: Inputs) -> list[str]:
+    """Every text that ranking the run's queries encodes as a query, sorted and distinct: an
+    inquiry's text (as ``MatchService.encode`` words it) and each product document of a firm
+    (the importer shortlist and the partner search both start from them). The driver has
+    the missing ones encoded in batches before any query is screened or ranked, so the
+    workers find every query vector in the cache instead of encoding one query at a time."""
+    texts: set[str] = set()
+    needs = batch_queries.need_texts(
+        session, (q.subject for q in inputs.queries[INQUIRY_SUPPLIERS])
+    )
+    texts.update(inquiry_query(text) for text in needs.values())
+    firms = {q.subject for task in (FIRM_IMPORTERS, SERVICE_PARTNERS) for q in inputs.queries[task]}
+    for documents in batch_queries.product_documents(session, firms).values():
+        texts.update(product_document(n, d, h) for n, d, h in documents)
+    return sorted(texts)
 
 
 def keys(queries: Sequence[Query]) -> list[str]:

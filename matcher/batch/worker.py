@@ -6,9 +6,12 @@ to minutes, ranking one query milliseconds, so each worker loads them once in ``
 indexes memory-mapped, so workers on one host share the pages) and every task reuses them.
 
 Query vectors go through the embedding cache, read-only here: the cache is append-only shards
-numbered by one writer, so a worker returns what it had to encode and the driver stores it.
-A worker re-reads the cache's shard list at the start of each task, so what the screening
-encoded is a cache hit when the same query is ranked.
+numbered by one writer, so a worker returns what it encoded and the driver stores it. The
+driver first has every query text missing from the cache encoded in batches of
+``ENCODE_CHUNK`` (``encode_texts``: batched encoding costs a fraction of one query at a
+time), and a worker re-reads the cache's shard list at the start of each task, so screening
+and ranking find their vectors there; ``CachedQueries`` still encodes what is missing (a
+text that changed after the driver listed it).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
 from matcher.embedding.encoders import Encoder, Vectors
 from matcher.errors import InputValidationError, NotFoundError
+from matcher.pairing.service import OfferCatalogue
 from matcher.storage.batch_runs import Recommendation
 
 PLUGIN_NAME = "tradematch-batch"
@@ -107,6 +111,14 @@ class Services:
                 int(r["id"]): str(r["external_id"])
                 for r in repository.iter_table(session, ServiceOfferingRow, ("id", "external_id"))
             }
+        self._catalogue: OfferCatalogue | None = None
+
+    def catalogue(self, as_of: dt.datetime) -> OfferCatalogue:
+        """The partner search's offerings and track counts, read once per run's moment
+        (not once per manufacturer)."""
+        if self._catalogue is None or self._catalogue.at != as_of:
+            self._catalogue = self.pairing.catalogue(as_of)
+        return self._catalogue
 
     def close(self) -> None:
         self.runtime.engine.dispose()
@@ -146,6 +158,24 @@ def _services() -> Services:
     if not isinstance(plugin, BatchWorker) or worker.address not in plugin.services:
         raise RuntimeError(f"the batch worker plugin is not set up on {worker.address}")
     return plugin.services[worker.address]
+
+
+# --- query encoding: the texts no run has encoded yet ------------------------------------
+
+
+@dataclass
+class EncodeResult:
+    vectors: np.ndarray  # one row per text, in the order given
+    seconds: float
+
+
+def encode_texts(texts: Sequence[str]) -> EncodeResult:
+    """A chunk of query texts, encoded in batches by this worker's encoder (the driver
+    stores them in the cache, the one writer)."""
+    services = _services()
+    start = time.perf_counter()
+    vectors = services.queries.encoder.encode_queries(list(texts))
+    return EncodeResult(vectors, time.perf_counter() - start)
 
 
 # --- screening: the first stage of every query ---------------------------------------------
@@ -288,7 +318,9 @@ def rank_query(
     elif task == SERVICE_PARTNERS:
         assert query.scope is not None
         try:
-            partners = services.pairing.partners(query.subject, query.scope, top_k, now=as_of)
+            partners = services.pairing.partners(
+                query.subject, query.scope, top_k, now=as_of, catalogue=services.catalogue(as_of)
+            )
         except (NotFoundError, InputValidationError):
             return []  # gone, or no longer a manufacturer
         for n, p in enumerate(partners.results, start=1):

@@ -565,6 +565,9 @@ class _Ctx:
     n_exporters: int
     n_buyers: int
     n_needs: int
+    # (low, high): products per manufacturer drawn uniformly in [low, high]; None: the
+    # default mix (1-4, mean ~2.2).
+    products_per_manufacturer: tuple[int, int] | None = None
     # Cities are few: keep the distinct (country, city) pairs and an index per buyer.
     city_names: list[tuple[str, str]] = field(default_factory=list)
     city_index: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -746,9 +749,13 @@ def _product_rows(
     band by the firm's latent price tier. Records each firm's HS codes in the fit table."""
     rng = ctx.streams["products"]
     n = len(firms)
-    n_prod = np.where(
-        firms.is_service, 0, rng.choice([1, 2, 3, 4], size=n, p=[0.30, 0.33, 0.24, 0.13])
+    mix = ctx.products_per_manufacturer
+    drawn = (
+        rng.choice([1, 2, 3, 4], size=n, p=[0.30, 0.33, 0.24, 0.13])
+        if mix is None
+        else rng.integers(mix[0], mix[1] + 1, size=n)
     )
+    n_prod = np.where(firms.is_service, 0, drawn)
     ctx.tables.n_products[start : start + n] = n_prod
     owner = np.repeat(np.arange(n), n_prod)
     n_rows = len(owner)
@@ -1811,12 +1818,14 @@ _STREAMS = (
 )
 
 
-def sizes(exporters: int) -> dict[str, int]:
-    """Entity counts for N exporters (products, services and events follow from draws)."""
+def sizes(exporters: int, *, buyers: int | None = None, needs: int | None = None) -> dict[str, int]:
+    """Entity counts for N exporters (products, services and events follow from draws):
+    by default half as many importers and as many inquiries as exporters; ``buyers`` and
+    ``needs`` override the ratios (the batch benchmark asks for other proportions)."""
     return {
         "exporters": exporters,
-        "buyers": max(100, exporters // 2),
-        "needs": max(50, exporters),
+        "buyers": max(100, exporters // 2) if buyers is None else buyers,
+        "needs": max(50, exporters) if needs is None else needs,
     }
 
 
@@ -1827,13 +1836,26 @@ def generate_demo(
     seed: int,
     weights: HiddenWeights | None = None,
     progress: ProgressFn | None = None,
+    buyers: int | None = None,
+    needs: int | None = None,
+    products_per_manufacturer: tuple[int, int] | None = None,
 ) -> DemoManifest:
-    """Write the six demo CSV files and ``manifest.json`` to ``out_dir``; same seed, same bytes.
+    """Write the six demo CSV files and ``manifest.json`` to ``out_dir``; same seed and
+    sizes, same bytes.
 
-    ``progress(file_kind, rows)`` is called after each chunk of rows is written.
+    ``progress(file_kind, rows)`` is called after each chunk of rows is written. ``buyers``,
+    ``needs`` and ``products_per_manufacturer`` (an inclusive uniform range) change the
+    proportions (see ``sizes``); left out, they keep the default demo's.
     """
     manifest, _ = generate_with_tables(
-        out_dir, exporters=exporters, seed=seed, weights=weights, progress=progress
+        out_dir,
+        exporters=exporters,
+        seed=seed,
+        weights=weights,
+        progress=progress,
+        buyers=buyers,
+        needs=needs,
+        products_per_manufacturer=products_per_manufacturer,
     )
     return manifest
 
@@ -1845,14 +1867,28 @@ def generate_with_tables(
     seed: int,
     weights: HiddenWeights | None = None,
     progress: ProgressFn | None = None,
+    buyers: int | None = None,
+    needs: int | None = None,
+    products_per_manufacturer: tuple[int, int] | None = None,
 ) -> tuple[DemoManifest, DemoTables]:
     """``generate_demo``, also returning the compact tables (for tests of the hidden fit)."""
     if exporters < 1:
         raise ValueError("exporters must be at least 1")
+    if buyers is not None and buyers < 1:
+        raise ValueError("buyers must be at least 1")
+    if needs is not None and needs < 1:
+        raise ValueError("needs must be at least 1")
+    if products_per_manufacturer is not None:
+        low, high = products_per_manufacturer
+        if not 1 <= low <= high <= 100:
+            raise ValueError(
+                "products_per_manufacturer must be a range (low, high) with 1 <= low <= high "
+                f"<= 100, not {products_per_manufacturer!r}"
+            )
     catalog.validate_catalog()
     _check_columns()
     weights = weights or DEFAULT
-    counts = sizes(exporters)
+    counts = sizes(exporters, buyers=buyers, needs=needs)
     n_buyers, n_needs = counts["buyers"], counts["needs"]
     children = np.random.SeedSequence(seed).spawn(len(_STREAMS))
     streams = {name: np.random.default_rng(s) for name, s in zip(_STREAMS, children, strict=True)}
@@ -1879,6 +1915,7 @@ def generate_with_tables(
         need_buyer=np.full(n_needs, -1, np.int64),
         need_type=np.zeros(n_needs, np.int64),
         need_day=np.zeros(n_needs, np.int64),
+        products_per_manufacturer=products_per_manufacturer,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     # A manifest left from an earlier run must not describe files that are being replaced.

@@ -28,11 +28,16 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "model"
 
 
+def cache_directory(root: Path, model_name: str) -> Path:
+    """Where the vectors of ``model_name`` live under the cache root ``root``."""
+    return root / _slug(model_name)
+
+
 class EmbeddingCache:
     """Append-only store of vectors for one model."""
 
     def __init__(self, root: Path, model_name: str, dim: int) -> None:
-        self.dir = root / _slug(model_name)
+        self.dir = cache_directory(root, model_name)
         self.model_name = model_name
         self.dim = dim
         self.hits = 0

@@ -168,32 +168,55 @@ class VectorCollection:
             raise RuntimeError(f"collection '{self.schema.name}' is empty: build() or load()")
         return self._state
 
-    def save(self, root: Path, *, model: str, fingerprint: str) -> persistence.Manifest:
-        """Publish the base as a new version (the live delta is not persisted: the store is
-        the source of truth, and a rebuild from it includes every update)."""
+    def save(
+        self, root: Path, *, model: str, fingerprint: str, extra: dict[str, Any] | None = None
+    ) -> persistence.Manifest:
+        """Publish the collection as a new version: the base, and the delta and tombstones
+        while they stay under ``index_compaction_ratio`` (so a nightly upsert of a few
+        changed items leaves the base, and every search that does not meet them, exactly as
+        it was); past the ratio the base is rebuilt from the live items first."""
         faiss = require("faiss", "faiss-cpu")
-        st = self.state
-        if len(st.tombstones) or len(st.delta_ids):
+        if self.needs_compaction():
             self.compact()
-            st = self.state
+        st = self.state
         ids_buffer, meta_buffer = io.BytesIO(), io.BytesIO()
         np.save(ids_buffer, st.ids)
         st.meta.to_parquet(meta_buffer, index=False)
+        files: dict[str, persistence.FileContent] = {
+            "index.faiss": lambda path: faiss.write_index(st.base, str(path)),
+            "ids.npy": ids_buffer.getvalue(),
+            "meta.parquet": meta_buffer.getvalue(),
+        }
+        if len(st.tombstones) or len(st.delta_ids):
+            files.update(_delta_files(st))
         manifest = persistence.publish(
             root,
             self.schema.name,
-            {
-                "index.faiss": lambda path: faiss.write_index(st.base, str(path)),
-                "ids.npy": ids_buffer.getvalue(),
-                "meta.parquet": meta_buffer.getvalue(),
-            },
+            files,
             model=model,
             dim=self.dim,
-            count=len(st.ids),
+            count=len(self),
             fingerprint=fingerprint,
-            extra={"spec": st.spec.as_dict(), "recall_at_50": round(st.recall, 4)},
+            extra={
+                "spec": st.spec.as_dict(),
+                "recall_at_50": round(st.recall, 4),
+                "delta": len(st.delta_ids),
+                "tombstones": len(st.tombstones),
+                **(extra or {}),
+            },
         )
         return manifest
+
+    def live(self) -> tuple[Ids, pd.DataFrame]:
+        """The live items' external ids and metadata rows (base less tombstones, then the
+        delta): what an upsert from the store is compared against."""
+        st = self.state
+        keep = np.ones(len(st.ids), dtype=bool)
+        keep[st.tombstones] = False
+        ids = np.concatenate([st.ids[keep], st.delta_ids])
+        delta = pd.DataFrame(list(st.delta_meta), columns=st.meta.columns)
+        meta = pd.concat([st.meta[keep], delta], ignore_index=True) if len(delta) else st.meta[keep]
+        return ids, meta.reset_index(drop=True)
 
     @classmethod
     def load(
@@ -211,6 +234,9 @@ class VectorCollection:
         spec = IndexSpec.from_dict(loaded.manifest.extra["spec"])
         collection = cls(schema, loaded.manifest.dim, settings)
         postings = Postings(schema.fields).fit(meta, schema.numeric)
+        tombstones, delta_ids, delta_vectors, delta_meta = _read_delta(
+            loaded.directory, loaded.manifest.dim, meta.columns
+        )
         collection._state = _State(
             spec,
             base,
@@ -218,10 +244,10 @@ class VectorCollection:
             np.argsort(ids, kind="stable"),
             meta,
             postings,
-            _EMPTY,
-            _EMPTY,
-            np.zeros((0, loaded.manifest.dim), np.float32),
-            (),
+            tombstones,
+            delta_ids,
+            delta_vectors,
+            delta_meta,
             loaded.manifest.version,
             float(loaded.manifest.extra.get("recall_at_50", 1.0)),
         )
@@ -448,6 +474,44 @@ class VectorCollection:
         log.info(
             "compacted '%s': %d live items, %s", self.schema.name, len(fresh.ids), fresh.spec.kind
         )
+
+
+_DELTA_FILES = ("tombstones.npy", "delta_ids.npy", "delta_vectors.npy", "delta_meta.parquet")
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _delta_files(st: _State) -> dict[str, bytes]:
+    meta = io.BytesIO()
+    pd.DataFrame(list(st.delta_meta), columns=st.meta.columns).to_parquet(meta, index=False)
+    return {
+        "tombstones.npy": _npy(st.tombstones),
+        "delta_ids.npy": _npy(st.delta_ids),
+        "delta_vectors.npy": _npy(st.delta_vectors),
+        "delta_meta.parquet": meta.getvalue(),
+    }
+
+
+def _read_delta(
+    directory: Path, dim: int, columns: pd.Index
+) -> tuple[Ids, Ids, Matrix, tuple[dict[str, Any], ...]]:
+    """A version's persisted delta and tombstones (none in a version published right after
+    a build or a compaction)."""
+    if not (directory / "delta_ids.npy").exists():
+        return _EMPTY, _EMPTY, np.zeros((0, dim), np.float32), ()
+    tombstones = np.load(directory / "tombstones.npy").astype(np.int64)
+    delta_ids = np.load(directory / "delta_ids.npy").astype(np.int64)
+    vectors = np.ascontiguousarray(np.load(directory / "delta_vectors.npy"), dtype=np.float32)
+    meta = _lists_from_parquet(pd.read_parquet(directory / "delta_meta.parquet"))
+    rows = tuple(
+        {str(k): v for k, v in row.items()}
+        for row in meta.reindex(columns=columns).to_dict("records")
+    )
+    return tombstones, delta_ids, vectors, rows
 
 
 def _lists_from_parquet(meta: pd.DataFrame) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 - ``build`` reads a collection from the store, embeds it through the cache, chooses and
   calibrates the index type, and publishes a new version atomically;
+- ``refresh`` publishes a new version with only what changed in the store upserted into the
+  current one (the nightly batch's path: the base index is not retrained);
 - ``get`` returns the loaded collection; ``reload`` switches to a newer published version
   only once it verifies, so readers keep the previous one meanwhile and a corrupt file is
   reported, not served;
@@ -11,13 +13,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.config import Settings
@@ -104,6 +110,68 @@ class IndexManager:
             manifest.extra["spec"]["kind"],
             cache.misses,
             cache.hits,
+        )
+        return manifest
+
+    def refresh(self, name: str) -> persistence.Manifest:
+        """Bring a collection up to date with the store by upserting what changed into its
+        current version, instead of rebuilding it: rows whose indexed fields differ (or that
+        are new) get their vectors from the embedding cache (encoding only changed texts)
+        and go to the delta, deleted ones become tombstones, and the base stays as it was,
+        so a search that meets no changed item returns exactly what it did. A version of
+        another model, a corrupt one or none at all is rebuilt (``build``), and so is the
+        base once the delta passes ``index_compaction_ratio`` (in ``save``)."""
+        catalog = self._catalog(name)
+        # Compaction, if due, happens once in ``save`` rather than also in the background.
+        quiet = self.settings.model_copy(update={"index_auto_compact": False})
+        try:
+            collection, loaded = VectorCollection.load(
+                catalog.schema, self.settings.index_dir, quiet, mmap=False
+            )
+        except IndexNotReadyError:
+            return self.build(name)
+        if loaded.problems or loaded.manifest.model != self.encoder.name:
+            return self.build(name)
+        with session_scope(self.sessions) as session:
+            fingerprint = catalog.fingerprint(session)
+            frame = catalog.load(session)
+        ids = frame["id"].to_numpy(dtype=np.int64)
+        live_ids, live_meta = collection.live()
+        stored = dict(zip(live_ids.tolist(), row_digests(live_meta), strict=True))
+        now = row_digests(frame.reindex(columns=live_meta.columns))
+        changed = [
+            i for i, (x, d) in enumerate(zip(ids.tolist(), now, strict=True)) if stored.get(x) != d
+        ]
+        gone = np.setdiff1d(live_ids, ids)
+        cache = EmbeddingCache(self.settings.cache_dir, self.encoder.name, self.encoder.dim)
+        if changed:
+            rows = frame.iloc[changed]
+            vectors = cache.get_or_encode(catalog.text(rows), self.encoder.encode_documents)
+            meta = rows.reindex(columns=live_meta.columns).to_dict("records")
+            collection.upsert(ids[changed], vectors, meta)
+        if len(gone):
+            collection.delete(gone)
+        compacted = collection.needs_compaction()
+        manifest = collection.save(
+            self.settings.index_dir,
+            model=self.encoder.name,
+            fingerprint=fingerprint,
+            extra={
+                "cache_hits": cache.hits,
+                "cache_misses": cache.misses,
+                "upserted": len(changed),
+                "deleted": len(gone),
+                "compacted": compacted,
+            },
+        )
+        log.info(
+            "index %s %s: %d upserted (%d encoded), %d deleted%s",
+            name,
+            manifest.version,
+            len(changed),
+            cache.misses,
+            len(gone),
+            ", base rebuilt (delta past the compaction ratio)" if compacted else "",
         )
         return manifest
 
@@ -208,6 +276,31 @@ class IndexManager:
 
     def verify(self, names: Iterable[str] = tuple(CATALOGS)) -> list[Problem]:
         return verify_collections(self.settings.index_dir, names)
+
+
+def _plain(value: Any) -> Any:
+    """A metadata value in one form whether it came from the store or back from parquet
+    (numpy scalars and arrays, lists, NaN and None)."""
+    if isinstance(value, np.ndarray | list | tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | int | float):
+        return float(value)
+    return value
+
+
+def row_digests(frame: pd.DataFrame) -> list[str]:
+    """One digest per row of indexed metadata, comparable between the store's rows and a
+    published collection's."""
+    columns = list(frame.columns)
+    out = []
+    for values in zip(*(frame[c].tolist() for c in columns), strict=True):
+        text = repr(tuple(_plain(v) for v in values))
+        out.append(hashlib.blake2b(text.encode(), digest_size=12).hexdigest())
+    return out
 
 
 def verify_collections(index_dir: Path, names: Iterable[str] = tuple(CATALOGS)) -> list[Problem]:

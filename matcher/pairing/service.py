@@ -48,6 +48,20 @@ class PartnerResult:
     firms: dict[int, tuple[str, str]]  # service firm internal id -> (external id, name)
 
 
+@dataclass(frozen=True)
+class OfferCatalogue:
+    """Every service offering with its firm's id and name, and the pairing track counts up
+    to ``at``: what ``partners`` reads besides the manufacturer itself. The nightly batch
+    takes one per run and ranks every manufacturer against it (its task fingerprint covers
+    the offerings and the pairing events), instead of reading them again per manufacturer;
+    a request reads them fresh."""
+
+    offerings: pd.DataFrame
+    names: dict[int, tuple[str, str]]
+    track: tuple[dict[int, int], dict[int, int]]
+    at: dt.datetime
+
+
 def check_market(market: str) -> str:
     code = (market or "").strip().upper()
     if len(code) != 2 or not code.isalpha():
@@ -118,6 +132,18 @@ class PairingService:
         names = {int(r.id): (r.external_id, _name(r)) for r in owners}
         return offerings.reset_index(drop=True), names
 
+    @staticmethod
+    def _without(
+        catalogue: OfferCatalogue, firm_id: int
+    ) -> tuple[pd.DataFrame, dict[int, tuple[str, str]], tuple[dict[int, int], dict[int, int]]]:
+        """The catalogue less the firm's own offerings (as ``_offers`` leaves them out)."""
+        own = (catalogue.offerings["exporter_id"] == firm_id).to_numpy()
+        offerings = (
+            catalogue.offerings[~own].reset_index(drop=True) if own.any() else catalogue.offerings
+        )
+        names = {k: v for k, v in catalogue.names.items() if k != firm_id}
+        return offerings, names, catalogue.track
+
     def _relevance(self, documents: list[str], offerings: pd.DataFrame) -> np.ndarray:
         """Best cosine of each offering to the firm's products (NaN if not retrieved)."""
         out = np.full(len(offerings), np.nan)
@@ -139,11 +165,24 @@ class PairingService:
             out[~np.isfinite(out)] = np.nanmin(out)  # not retrieved: least relevant
         return out
 
+    def catalogue(self, now: dt.datetime) -> OfferCatalogue:
+        """The offerings and track counts as of ``now``, for many ``partners`` calls."""
+        with session_scope(self.sessions) as session:
+            offerings, names = self._offers(session, [])
+            track = repository.pairing_track_counts(session, now)
+        return OfferCatalogue(offerings, names, track, now)
+
     def partners(
-        self, exporter_id: int, market: str, top_k: int = 10, now: dt.datetime | None = None
+        self,
+        exporter_id: int,
+        market: str,
+        top_k: int = 10,
+        now: dt.datetime | None = None,
+        catalogue: OfferCatalogue | None = None,
     ) -> PartnerResult:
         """``now``: the moment track records are counted up to (default: now); the nightly
-        batch passes its run's moment so a resumed run ranks as the original would."""
+        batch passes its run's moment so a resumed run ranks as the original would, and a
+        ``catalogue`` taken at that moment (its ``at`` wins over ``now``)."""
         market = check_market(market)
         with session_scope(self.sessions) as session:
             firm = self._firm(session, exporter_id)
@@ -152,8 +191,11 @@ class PairingService:
                 product_document(n, d, h)
                 for n, d, h in repository.product_documents_of(session, firm.id)
             ]
-            offerings, names = self._offers(session, [firm.id])
-            track = repository.pairing_track_counts(session, now or dt.datetime.now(dt.UTC))
+            if catalogue is None:
+                offerings, names = self._offers(session, [firm.id])
+                track = repository.pairing_track_counts(session, now or dt.datetime.now(dt.UTC))
+            else:
+                offerings, names, track = self._without(catalogue, firm.id)
         gaps = derive_gaps(profile, market)
         offers = offers_from_frame(offerings, self._relevance(documents, offerings), track)
         if self.ranker is None:

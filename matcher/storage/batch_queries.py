@@ -11,6 +11,7 @@ have one-second resolution on SQLite).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -28,6 +29,7 @@ from matcher.storage.tables import (
 )
 
 _CHUNK = 20_000
+_IN_CHUNK = 900  # ids per IN (...) list, under SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,36 @@ def product_hashes(session: Session) -> list[tuple[int, int, str]]:
         .execution_options(yield_per=_CHUNK)
     )
     return [(int(i), int(e), h) for i, e, h in session.execute(stmt)]
+
+
+def need_texts(session: Session, need_ids: Iterable[int]) -> dict[int, str]:
+    """``{need id: text}`` of the given inquiries."""
+    out: dict[int, str] = {}
+    ids = sorted(set(need_ids))
+    for start in range(0, len(ids), _IN_CHUNK):
+        stmt = select(NeedRow.id, NeedRow.text).where(
+            NeedRow.id.in_(ids[start : start + _IN_CHUNK])
+        )
+        out.update((int(i), t) for i, t in session.execute(stmt))
+    return out
+
+
+def product_documents(
+    session: Session, exporter_ids: Iterable[int]
+) -> dict[int, list[tuple[str | None, str, str | None]]]:
+    """``{exporter id: [(name, description, HS code), ...]}`` in product id order: what
+    ``repository.product_documents_of`` reads for one firm, for many at once."""
+    wanted = set(exporter_ids)
+    out: dict[int, list[tuple[str | None, str, str | None]]] = {}
+    stmt = (
+        select(ProductRow.exporter_id, ProductRow.name, ProductRow.description, ProductRow.hs_code)
+        .order_by(ProductRow.id)
+        .execution_options(yield_per=_CHUNK)
+    )
+    for e, n, d, h in session.execute(stmt):
+        if int(e) in wanted:
+            out.setdefault(int(e), []).append((n, d, h))
+    return out
 
 
 def buyers(session: Session) -> dict[int, tuple[str, str]]:

@@ -132,6 +132,11 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
     _edit(sessions, "needs", need, text="Looking for stainless steel ball valves, 500 units")
     unchanged = _run(store)  # the inquiry alone
     assert _queries(unchanged, INQUIRY_SUPPLIERS)["why"] == {"inputs": 1}
+    # Its new text is the one query text encoded, in the batched phase before screening:
+    # the first stage and the ranking find every vector in the cache.
+    assert unchanged.summary["query_encoding"]["encoded"] == 1
+    assert unchanged.summary["encoded_queries_first_stage"] == 0
+    assert unchanged.summary["encoded_queries_ranking"] == 0
     assert _plan(sessions, unchanged.run_id)["recompute"] == {
         INQUIRY_SUPPLIERS: [need],
         FIRM_IMPORTERS: [],
@@ -168,6 +173,11 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
     assert recommended <= set(recompute[INQUIRY_SUPPLIERS])
     assert edited.summary["indexes"]["products"]["rebuilt"]
     assert edited.summary["indexes"]["products"]["encoded"] == 1  # the rest from the cache
+    # The firm's edited product is one new query text (its importers and partners search
+    # from it), encoded before screening like the inquiry above.
+    assert edited.summary["query_encoding"]["encoded"] == 1
+    assert edited.summary["encoded_queries_first_stage"] == 0
+    assert edited.summary["encoded_queries_ranking"] == 0
 
     # Whatever was not re-ranked is the previous run's rows exactly.
     after = rows(sessions, edited.run_id)

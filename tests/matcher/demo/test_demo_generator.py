@@ -382,3 +382,43 @@ def test_pairing_events_pair_manufacturers_with_offerings_and_follow_the_hidden_
     value = pairing_outcomes.hidden_values(manifest.seed, [(f[m], o[s], mk) for m, s, mk in keys])
     high = value > np.median(value)
     assert reached[high].mean() > reached[~high].mean() + 0.3
+
+
+def test_other_proportions_give_the_sizes_asked_for(tmp_path: Path) -> None:
+    """The batch benchmark's store: more importers than exporters, a set number of
+    inquiries, and more products per manufacturer than the default mix."""
+    manifest = generate_demo(
+        tmp_path / "scaled",
+        exporters=200,
+        seed=3,
+        buyers=450,
+        needs=120,
+        products_per_manufacturer=(5, 7),
+    )
+    assert manifest.counts["buyers"] == 450
+    assert manifest.counts["needs"] == 120
+    per_firm = Counter(row["exporter_id"] for row in _rows(manifest.files["products"]))
+    makers = [row for row in _rows(manifest.files["exporters"]) if row["kind"] == "manufacturer"]
+    assert makers and {per_firm[row["external_id"]] for row in makers} <= {5, 6, 7}
+    assert set(Counter(per_firm.values())) == {5, 6, 7}
+    # Every file still loads through ingestion (ids referenced across files exist).
+    engine = make_engine(f"sqlite:///{tmp_path / 'scaled.db'}")
+    upgrade(engine)
+    reports = load_demo(manifest.out_dir, session_factory(engine))
+    assert all(r.rejected == 0 and not r.errors for r in reports)
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("buyers", 0),
+        ("needs", 0),
+        ("products_per_manufacturer", (0, 3)),
+        ("products_per_manufacturer", (5, 4)),
+        ("products_per_manufacturer", (1, 101)),
+    ],
+)
+def test_impossible_proportions_are_refused(tmp_path: Path, option: str, value: object) -> None:
+    with pytest.raises(ValueError, match=option):
+        generate_demo(tmp_path, exporters=10, seed=1, **{option: value})  # type: ignore[arg-type]

@@ -127,3 +127,86 @@ def test_exact_and_approximate_agree_on_top_10(settings: Settings) -> None:
             ]
         )
         assert same >= 0.95, (kind, same)
+
+
+def _search(runtime: Runtime, text: str) -> list[int]:
+    products = runtime.indexes.get("products")
+    found = products.search(runtime.encoder.encode_queries([text]), 10)
+    return [int(i) for i in found.ids[0] if i >= 0]
+
+
+def test_refresh_upserts_what_changed_and_keeps_the_base(settings: Settings) -> None:
+    """The nightly batch's path: an edit, a deletion and a new product go into the current
+    version's delta (only their texts encoded); the base index file is the same bytes, the
+    delta survives a reload, and searches see the store as it is now."""
+    from matcher.domain.schemas import ProductRecord
+    from matcher.index import persistence
+    from matcher.storage import records
+    from matcher.storage.database import session_scope
+
+    rt = Runtime(settings.model_copy(update={"index_compaction_ratio": 0.5}))
+    rt.upgrade_schema()
+    for kind in ("exporters", "products"):
+        assert ingest_file(kind, MINI_CATALOG / f"{kind}.csv", rt.sessions).errors == []
+    first = rt.indexes.build("products")
+    unchanged = rt.indexes.refresh("products")
+    assert (unchanged.extra["upserted"], unchanged.extra["deleted"]) == (0, 0)
+    assert unchanged.extra["cache_misses"] == 0
+
+    with session_scope(rt.sessions) as session:
+        row = records.get_row(session, "products", "MX-P02")
+        edited = records.merged_record(
+            session, "products", row, {"description": "Cast iron gate valve for irrigation"}
+        )
+        records.update(session, "products", row, edited, row.content_hash)
+        records.remove(session, "products", records.get_row(session, "products", "MX-P01"), None)
+        records.create(
+            session,
+            "products",
+            ProductRecord(
+                external_id="MX-P99",
+                exporter_id="MX-E01",
+                name="Solar water pump",
+                description="Submersible solar water pump for farm irrigation",
+                hs_code="841370",
+            ),
+        )
+        ids = {
+            x: records.get_row(session, "products", x).id for x in ("MX-P02", "MX-P99", "MX-P03")
+        }
+    assert rt.indexes.is_stale("products")
+    second = rt.indexes.refresh("products")
+    assert (second.extra["upserted"], second.extra["deleted"]) == (2, 1)
+    assert second.extra["cache_misses"] == 2  # the edited and the new text, nothing else
+    assert second.count == first.count
+    assert second.files["index.faiss"] == first.files["index.faiss"]  # not retrained
+    assert not rt.indexes.is_stale("products")
+
+    rt.indexes.ensure(["products"])  # loads the new version from disk, delta included
+    assert rt.indexes.manifest("products").version == second.version
+    pump = _search(rt, "solar powered irrigation pump")
+    assert pump[0] == ids["MX-P99"]
+    assert ids["MX-P02"] in _search(rt, "gate valve for irrigation")
+    deleted = persistence.current(settings.index_dir, "products").manifest
+    assert deleted.extra["tombstones"] == 2  # the old MX-P01 and the old MX-P02
+    live = set(rt.indexes.get("products").live()[0].tolist())
+    assert ids["MX-P03"] in live and len(live) == first.count
+
+
+def test_refresh_rebuilds_the_base_once_the_delta_passes_the_ratio(settings: Settings) -> None:
+    from matcher.storage import records
+    from matcher.storage.database import session_scope
+
+    rt = Runtime(settings.model_copy(update={"index_compaction_ratio": 0.05}))
+    rt.upgrade_schema()
+    for kind in ("exporters", "products"):
+        assert ingest_file(kind, MINI_CATALOG / f"{kind}.csv", rt.sessions).errors == []
+    rt.indexes.build("products")
+    with session_scope(rt.sessions) as session:
+        row = records.get_row(session, "products", "MX-P02")
+        edited = records.merged_record(session, "products", row, {"price_max_usd": 450.0})
+        records.update(session, "products", row, edited, row.content_hash)
+    refreshed = rt.indexes.refresh("products")
+    assert refreshed.extra["upserted"] == 1 and refreshed.extra["compacted"]
+    assert refreshed.extra["delta"] == refreshed.extra["tombstones"] == 0
+    assert refreshed.extra["cache_misses"] == 0  # a price is not in the text

@@ -4,6 +4,7 @@ index and the real encoder."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,22 @@ def test_the_medical_device_maker_for_india(store: tuple[PairingService, dict[st
     assert top["PS-02"].closes[0].kind is GapKind.INDUSTRY_COMPLEMENT
     assert "PS-06" not in top and "PS-07" not in top  # Vietnam-only firms
     assert {g.kind for g in result.gaps} >= {GapKind.CERTIFICATION, GapKind.LANGUAGE}
+
+
+def test_a_catalogue_read_once_ranks_as_fresh_reads_do(
+    store: tuple[PairingService, dict[str, int]],
+) -> None:
+    """The nightly batch reads the offerings and track counts once per run: every
+    manufacturer's partners must be what a request reading them fresh gets."""
+    service, ids = store
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    catalogue = service.catalogue(now)
+    for firm in ("MX-E08", "MX-E01"):
+        for market in ("IN", "VN"):
+            fresh = service.partners(ids[firm], market, top_k=10, now=now)
+            shared = service.partners(ids[firm], market, top_k=10, now=now, catalogue=catalogue)
+            assert shared == fresh, (firm, market)
+    assert len(catalogue.offerings) > len(service.partners(ids["MX-E08"], "IN", 50).results)
 
 
 def test_bad_input_names_the_field(store: tuple[PairingService, dict[str, int]]) -> None:
