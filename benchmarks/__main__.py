@@ -75,6 +75,12 @@ def main() -> None:
         default="each",
         help="empty the query-vector cache before each full run, or the first only",
     )
+    batch.add_argument(
+        "--order",
+        choices=["fulls-first", "incremental-early"],
+        default="fulls-first",
+        help="incremental-early: full (first worker count), change, incremental, other fulls",
+    )
     args = parser.parse_args()
 
     if args.name in (None, "demo"):
@@ -124,6 +130,7 @@ def main() -> None:
             getattr(args, "seed", 20261123),
             not getattr(args, "no_check", False),
             getattr(args, "cold", "each"),
+            getattr(args, "order", "fulls-first"),
         )
 
 

@@ -28,6 +28,11 @@ What is measured, all in this process's one invocation:
    incremental run carried over whose matches a full run ranks differently, which is what
    the incremental rules leave stale until the next ``--full``.
 
+``--order incremental-early`` runs the full run on the first worker count only, then the
+change and the incremental run (on that count), then the other counts' full runs on the
+changed state (the first of them is the recompute): the figures a long run matters most for
+come first, and each run's summary is committed to the work store as it finishes.
+
 Figures: wall time per run, split into index refresh (document encoding), reading inputs,
 encoding the query texts the cache lacks (batched, on the workers), the first stage and the
 ranking (worker seconds), commit (the report is the rest of the wall time); queries ranked
@@ -232,6 +237,7 @@ def run(
     seed: int,
     check: bool = True,
     cold: str = "each",
+    order: str = "fulls-first",
 ) -> dict[str, Any]:
     from matcher.batch.engine import COLLECTIONS
 
@@ -245,7 +251,8 @@ def run(
         + f"; loaded {json.dumps(built['load']['rows'])}"
     )
     fulls: dict[int, dict[str, Any]] = {}
-    for position, n in enumerate(workers):
+    early = order == "incremental-early"
+    for position, n in enumerate(workers[:1] if early else workers):
         if cold == "each" or position == 0:
             _forget_query_vectors(work)
         console.print(f"[bold]full run, {n} worker(s)[/bold]")
@@ -254,11 +261,20 @@ def run(
     edited = change(work, share, seed)
     edit_seconds = time.perf_counter() - t
     console.print(f"changed {json.dumps(edited)} in {edit_seconds:.0f}s")
-    top = max(workers)
+    top = workers[0] if early else max(workers)
     console.print(f"[bold]incremental run, {top} worker(s)[/bold]")
     incremental = _run(work, top, full=False)
     recompute: dict[str, Any] | None = None
-    if check:
+    if early:
+        # The other worker counts' full runs rank the changed state: the first of them is
+        # the full recompute the incremental run is checked against.
+        for n in workers[1:]:
+            if cold == "each":
+                _forget_query_vectors(work)
+            console.print(f"[bold]full run (after the change), {n} worker(s)[/bold]")
+            fulls[n] = _run(work, n, full=True)
+            recompute = recompute or fulls[n]
+    elif check:
         console.print(f"[bold]full recompute of the same state, {top} worker(s)[/bold]")
         recompute = _run(work, top, full=True)
 
@@ -275,7 +291,7 @@ def run(
     ]
     rows = [_phase_rows(f"full, {n} worker(s)", fulls[n]) for n in workers]
     rows.append(_phase_rows(f"incremental, {top} worker(s)", incremental))
-    if recompute is not None:
+    if recompute is not None and not early:
         rows.append(_phase_rows(f"full after the change, {top} worker(s)", recompute))
     print_table(
         "nightly batch (worker seconds are summed over the workers)",

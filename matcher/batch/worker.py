@@ -319,7 +319,12 @@ def rank_query(
         assert query.scope is not None
         try:
             partners = services.pairing.partners(
-                query.subject, query.scope, top_k, now=as_of, catalogue=services.catalogue(as_of)
+                query.subject,
+                query.scope,
+                top_k,
+                now=as_of,
+                catalogue=services.catalogue(as_of),
+                exclusions=False,
             )
         except (NotFoundError, InputValidationError):
             return []  # gone, or no longer a manufacturer

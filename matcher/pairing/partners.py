@@ -19,6 +19,7 @@ for the market, is excluded with its reason; every result says which gap it clos
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -129,11 +130,8 @@ def _serves(offer: ServiceOffer, market: str) -> float:
     return 1.0 if market in markets else 0.0
 
 
-def _can_close(offer: ServiceOffer, gap: Gap, market: str) -> bool:
-    """Consortia go abroad together: an offering that names only other markets closes nothing
-    here; an interpreter must also speak a missing language."""
-    if _serves(offer, market) == 0.0:
-        return False
+def _speaks(offer: ServiceOffer, gap: Gap) -> bool:
+    """An interpreter must speak a missing language; any other offering closes its gap."""
     if gap.kind is GapKind.LANGUAGE:
         spoken = {lang.strip().lower() for lang in offer.languages}
         return any(lang in spoken for lang in gap.detail.split("/"))
@@ -141,14 +139,26 @@ def _can_close(offer: ServiceOffer, gap: Gap, market: str) -> bool:
 
 
 def closed_gaps(offer: ServiceOffer, gaps: Sequence[Gap], market: str) -> list[ClosedGap]:
-    """The gaps ``offer`` closes, strongest first."""
+    """The gaps ``offer`` closes, strongest first. Consortia go abroad together: an offering
+    that names only other markets closes nothing here."""
+    if _serves(offer, market) == 0.0:
+        return []
     kind = ServiceType(offer.service_type)
     out = []
     for gap in gaps:
         strength = max((c.strength for c in gap.closes if c.service_type is kind), default=0.0)
-        if strength > 0 and _can_close(offer, gap, market):
+        if strength > 0 and _speaks(offer, gap):
             out.append(ClosedGap(gap.kind, gap.detail, strength, gap.en, gap.ko))
     return sorted(out, key=lambda g: -g.strength)
+
+
+def with_similarity(offer: ServiceOffer, similarity: float) -> ServiceOffer:
+    """``offer`` with another similarity: ``dataclasses.replace`` without re-running
+    ``__init__``, for copying a whole catalogue's offers once per firm."""
+    copy = object.__new__(ServiceOffer)
+    copy.__dict__.update(offer.__dict__)
+    copy.__dict__["similarity"] = similarity
+    return copy
 
 
 def _percentiles(values: np.ndarray) -> np.ndarray:
@@ -165,15 +175,26 @@ def recommend_partners(
     market: str,
     offers: Sequence[ServiceOffer],
     top_k: int = 10,
+    *,
+    exclusions: bool = True,
 ) -> tuple[list[PartnerMatch], list[PartnerExclusion]]:
     """Service firms ranked for a manufacturer with ``gaps`` in ``market`` (one result per
-    firm: its best offering), and the firms left out with why."""
+    firm: its best offering), and the firms left out with why (``exclusions=False``: none
+    listed, for callers that show only the ranking, such as the nightly batch: most of a
+    large catalogue is left out, and saying why costs more than ranking the rest)."""
     market = market.strip().upper()
     relevance = _percentiles(np.asarray([o.similarity for o in offers], dtype=float))
     excluded: list[PartnerExclusion] = []
     best: dict[int, PartnerMatch] = {}
+    # Service types that close some gap: an offering of another type closes none, which is
+    # known without looking at it further (most of a large catalogue, for one firm's gaps).
+    useful = {c.service_type for gap in gaps for c in gap.closes if c.strength > 0}
     for offer, rel in zip(offers, relevance, strict=True):
+        if not exclusions and ServiceType(offer.service_type) not in useful:
+            continue
         if offer.capacity_left is not None and offer.capacity_left <= 0:
+            if not exclusions:
+                continue
             excluded.append(
                 PartnerExclusion(
                     offer,
@@ -183,8 +204,12 @@ def recommend_partners(
                 )
             )
             continue
-        closes = closed_gaps(offer, gaps, market)
+        closes = (
+            closed_gaps(offer, gaps, market) if ServiceType(offer.service_type) in useful else []
+        )
         if not closes:  # similar is not enough: a partner must add something the firm lacks
+            if not exclusions:
+                continue
             excluded.append(
                 PartnerExclusion(
                     offer,
@@ -194,7 +219,7 @@ def recommend_partners(
                 )
             )
             continue
-        coverage = 1.0 - float(np.prod([1.0 - c.strength for c in closes]))
+        coverage = 1.0 - math.prod(1.0 - c.strength for c in closes)
         track = (offer.advanced + 0.5 * TRACK_PRIOR_PAIRS) / (offer.pairings + TRACK_PRIOR_PAIRS)
         parts = {
             "gaps": coverage,

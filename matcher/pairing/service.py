@@ -31,6 +31,7 @@ from matcher.pairing.partners import (
     PartnerMatch,
     ServiceOffer,
     offers_from_frame,
+    with_similarity,
 )
 from matcher.pairing.partners import recommend_partners as rank_partners
 from matcher.storage import repository
@@ -60,6 +61,7 @@ class OfferCatalogue:
     names: dict[int, tuple[str, str]]
     track: tuple[dict[int, int], dict[int, int]]
     at: dt.datetime
+    offers: tuple[ServiceOffer, ...] = ()  # ``offerings`` as offers, relevance unknown
 
 
 def check_market(market: str) -> str:
@@ -170,7 +172,8 @@ class PairingService:
         with session_scope(self.sessions) as session:
             offerings, names = self._offers(session, [])
             track = repository.pairing_track_counts(session, now)
-        return OfferCatalogue(offerings, names, track, now)
+        offers = tuple(offers_from_frame(offerings, None, track))
+        return OfferCatalogue(offerings, names, track, now, offers)
 
     def partners(
         self,
@@ -179,10 +182,12 @@ class PairingService:
         top_k: int = 10,
         now: dt.datetime | None = None,
         catalogue: OfferCatalogue | None = None,
+        exclusions: bool = True,
     ) -> PartnerResult:
         """``now``: the moment track records are counted up to (default: now); the nightly
         batch passes its run's moment so a resumed run ranks as the original would, and a
-        ``catalogue`` taken at that moment (its ``at`` wins over ``now``)."""
+        ``catalogue`` taken at that moment (its ``at`` wins over ``now``) and no
+        ``exclusions`` (it stores the ranking only)."""
         market = check_market(market)
         with session_scope(self.sessions) as session:
             firm = self._firm(session, exporter_id)
@@ -197,11 +202,22 @@ class PairingService:
             else:
                 offerings, names, track = self._without(catalogue, firm.id)
         gaps = derive_gaps(profile, market)
-        offers = offers_from_frame(offerings, self._relevance(documents, offerings), track)
+        relevance = self._relevance(documents, offerings)
+        if catalogue is None:
+            offers = offers_from_frame(offerings, relevance, track)
+        else:  # the catalogue's offers, built once, with this firm's relevance
+            similarity = dict(zip(offerings["id"].tolist(), relevance.tolist(), strict=True))
+            offers = [
+                with_similarity(o, similarity[o.offering_id])
+                for o in catalogue.offers
+                if o.offering_id in similarity
+            ]
         if self.ranker is None:
-            ranked, excluded = rank_partners(gaps, market, offers, top_k)
+            ranked, excluded = rank_partners(gaps, market, offers, top_k, exclusions=exclusions)
         else:
-            ranked, excluded = rank_partners(gaps, market, offers, len(offers))
+            ranked, excluded = rank_partners(
+                gaps, market, offers, len(offers), exclusions=exclusions
+            )
             ranked = self._learned_order(profile, gaps, market, offers, ranked)[:top_k]
         return PartnerResult(tuple(gaps), tuple(ranked), tuple(excluded), names)
 

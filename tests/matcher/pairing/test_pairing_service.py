@@ -74,6 +74,10 @@ def test_a_catalogue_read_once_ranks_as_fresh_reads_do(
             fresh = service.partners(ids[firm], market, top_k=10, now=now)
             shared = service.partners(ids[firm], market, top_k=10, now=now, catalogue=catalogue)
             assert shared == fresh, (firm, market)
+            quiet = service.partners(
+                ids[firm], market, top_k=10, now=now, catalogue=catalogue, exclusions=False
+            )
+            assert quiet.results == fresh.results and quiet.excluded == ()
     assert len(catalogue.offerings) > len(service.partners(ids["MX-E08"], "IN", 50).results)
 
 
