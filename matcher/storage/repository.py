@@ -430,25 +430,24 @@ def get_exporter(session: Session, external_id: str) -> ExporterRow | None:
     ).scalar_one_or_none()
 
 
-def rows_by_external_id(session: Session, table: type[Base], ids: Iterable[str]) -> dict[str, Any]:
-    """Rows of ``table`` with these external ids, by external id (missing ones left out)."""
+def _rows_by(session: Session, table: type[Base], key: str, ids: Iterable[Any]) -> dict[Any, Any]:
+    """Rows of ``table`` whose column ``key`` is one of ``ids``, by that value, read in
+    chunks of ``_LOOKUP_CHUNK`` (missing ones left out)."""
     wanted = sorted(set(ids))
-    ext_col = table.external_id  # type: ignore[attr-defined]
-    found: dict[str, Any] = {}
+    column = getattr(table, key)
+    found: dict[Any, Any] = {}
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
         chunk = wanted[start : start + _LOOKUP_CHUNK]
-        for row in session.scalars(select(table).where(ext_col.in_(chunk))):
-            found[row.external_id] = row  # type: ignore[attr-defined]
+        for row in session.scalars(select(table).where(column.in_(chunk))):
+            found[getattr(row, key)] = row
     return found
+
+
+def rows_by_external_id(session: Session, table: type[Base], ids: Iterable[str]) -> dict[str, Any]:
+    """Rows of ``table`` with these external ids, by external id (missing ones left out)."""
+    return _rows_by(session, table, "external_id", ids)
 
 
 def rows_by_id(session: Session, table: type[Base], ids: Iterable[int]) -> dict[int, Any]:
     """Rows of ``table`` with these internal ids, by id."""
-    wanted = sorted(set(ids))
-    id_col = table.id  # type: ignore[attr-defined]
-    found: dict[int, Any] = {}
-    for start in range(0, len(wanted), _LOOKUP_CHUNK):
-        chunk = wanted[start : start + _LOOKUP_CHUNK]
-        for row in session.scalars(select(table).where(id_col.in_(chunk))):
-            found[row.id] = row  # type: ignore[attr-defined]
-    return found
+    return _rows_by(session, table, "id", ids)
