@@ -264,6 +264,12 @@ def run(
     top = workers[0] if early else max(workers)
     console.print(f"[bold]incremental run, {top} worker(s)[/bold]")
     incremental = _run(work, top, full=False)
+    console.print(
+        f"incremental run: {incremental['bench_wall']:.0f}s wall; screened "
+        + json.dumps(incremental.get("screened", {}))
+        + "; why re-ranked "
+        + json.dumps({t: q["why"] for t, q in incremental["queries"].items()})
+    )
     recompute: dict[str, Any] | None = None
     if early:
         # The other worker counts' full runs rank the changed state: the first of them is

@@ -158,6 +158,25 @@ class Settings(BaseSettings):
     batch_partition_size: int = Field(
         default=200, ge=1, description="Queries per batch partition (the unit of checkpointing)."
     )
+    batch_candidate_depth: int = Field(
+        default=30,
+        ge=1,
+        le=1000,
+        description=(
+            "The nightly batch re-ranks a query whose first stage changed in its this many most "
+            "similar candidates (the top of the 200 the ranker sees; the margin of the 200 moves "
+            "with every upsert and seldom reaches the top 10)."
+        ),
+    )
+    batch_screen_margin: float = Field(
+        default=0.005,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "An incremental run screens a query again when a changed item comes within this "
+            "cosine of its candidate threshold (covers the approximate index's refinement pool)."
+        ),
+    )
     batch_workers: int = Field(
         default=2, ge=1, le=256, description="Workers of the batch's LocalCluster."
     )

@@ -7,8 +7,11 @@ partitions on Dask, commit.
    up to date (``IndexManager.ensure``: a collection whose store fingerprint moved is rebuilt
    from the embedding cache, so only changed entities are encoded), every query is
    enumerated with its input fingerprint, the query texts the cache lacks are encoded on the
-   workers in batches, the first stage is re-run for every query on the workers (candidate
-   fingerprints), and ``plan.decide`` picks the queries to rank.
+   workers in batches, and the first stage is re-run on the workers for the queries whose
+   top candidates may have moved (every query in a full run; in an incremental run the new
+   ones, the changed ones and those a changed item can reach, ``batch.screening``; the
+   others keep the last run's candidate fingerprints), and ``plan.decide`` picks the
+   queries to rank.
 3. **Rank.** Partitions go to the workers; the driver writes each one (rows and checkpoint
    in one transaction) as it arrives, with a progress bar and a heartbeat on the lock.
 4. **Commit.** Unchanged queries' rows are copied from the previous run and the run becomes
@@ -37,12 +40,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from matcher.batch import screening
 from matcher.batch.plan import Partition, Plan, decide
 from matcher.batch.queries import (
     FIRM_IMPORTERS,
     INQUIRY_SUPPLIERS,
     Inputs,
     Query,
+    first_stage_texts,
     query_texts,
     read_inputs,
 )
@@ -51,6 +56,7 @@ from matcher.batch.worker import (
     BatchWorker,
     EncodeResult,
     PartitionResult,
+    Screened,
     ScreenResult,
     encode_texts,
     query_cache_name,
@@ -61,6 +67,7 @@ from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
 from matcher.errors import TradeMatchError
 from matcher.index import persistence
+from matcher.index.collection import ItemChanges
 from matcher.storage import batch_queries
 from matcher.storage.batch_runs import (
     TASKS,
@@ -371,20 +378,30 @@ def _run(
         seconds["inputs"] = time.perf_counter() - t
         encoding = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
         vectors = _QueryVectors(settings, encoder_name, dim)
-        candidates, screen_seconds = _screen(pool, dim, inputs, settings, vectors, reporter)
+        old = None if previous is None or full else _readable(previous[1])
+        t = time.perf_counter()
+        changes = _index_changes(runtime, old)
+        seconds["index_changes"] = time.perf_counter() - t
+        screening = _screen(pool, dim, sessions, inputs, settings, vectors, reporter, old, changes)
         results = None
         if previous is not None and not full:
             with session_scope(sessions) as session:
                 results = batch_queries.run_targets(session, previous[0])
         plan = decide(
             inputs,
-            candidates,
+            screening.candidates,
             None if previous is None else previous[1],
             results,
             full=full,
             partition_size=settings.batch_partition_size,
         )
-        plan.extra = {"screen_seconds": screen_seconds, "indexes": indexes}
+        plan.screens = screening.screens
+        plan.extra = {
+            "screen_seconds": screening.timings,
+            "screened": screening.screened,
+            "candidate_depth": settings.batch_candidate_depth,
+            "indexes": indexes,
+        }
         previous_run_id = None if previous is None else previous[0]
         run_id = new_run_id(moment)
         with session_scope(sessions) as session:
@@ -548,28 +565,102 @@ def _encode_queries(
     return out
 
 
+# The collection each first stage searches, and the metadata field its query's scope
+# filters on (a firm x center query meets only that center's importers).
+_FIRST_STAGES = {INQUIRY_SUPPLIERS: ("products", None), FIRM_IMPORTERS: ("buyers", "center")}
+
+
+def _readable(stored: Mapping[str, Any]) -> Plan | None:
+    try:
+        return Plan.from_json(stored)
+    except (ValueError, KeyError, TypeError):
+        return None  # another format: the plan ranks everything once
+
+
+def _index_changes(runtime: Runtime, old: Plan | None) -> dict[str, ItemChanges | None]:
+    """Per searched collection, what changed since the version the last run screened
+    against (None: unknown, e.g. that version is pruned or the base was rebuilt)."""
+    out: dict[str, ItemChanges | None] = {}
+    for name, _ in _FIRST_STAGES.values():
+        indexes = old.extra.get("indexes", {}) if old is not None else {}
+        version = (indexes.get(name) or {}).get("version")
+        out[name] = (
+            None
+            if version is None
+            else runtime.indexes.get(name).changes_since(
+                runtime.settings.index_dir / name / str(version)
+            )
+        )
+    return out
+
+
+@dataclass
+class _Screening:
+    candidates: dict[str, dict[str, str]]  # task -> key -> candidate fingerprint
+    screens: dict[str, dict[str, Screened]]
+    timings: dict[str, float]
+    screened: dict[str, dict[str, int]]  # task -> queries, screened, touched, carried
+
+
 def _screen(
     pool: _Workers,
     dim: int,
+    sessions: sessionmaker[Session],
     inputs: Inputs,
     settings: Settings,
     vectors: _QueryVectors,
     reporter: Reporter,
-) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
-    """The first stage of every query with one (suppliers, importers), on the workers:
-    each query's candidate fingerprint, and the query vectors they encoded (stored here)."""
+    old: Plan | None,
+    changes: Mapping[str, ItemChanges | None],
+) -> _Screening:
+    """The first stage, on the workers, of the queries whose top candidates may have moved:
+    every query in a full run or where the last run's screens cannot be used; otherwise only
+    new queries, queries whose inputs changed and those a changed item can reach
+    (``screening.touched``). The others keep the last run's candidates and screen."""
+    out = _Screening({task: {} for task in TASKS}, {task: {} for task in TASKS}, {}, {})
+    todo: dict[str, list[Query]] = {}
+    t = time.perf_counter()
+    for task, (name, scope_field) in _FIRST_STAGES.items():
+        queries = inputs.queries[task]
+        change = changes.get(name)
+        reusable = old is not None and (
+            old.task_fingerprints.get(task) == inputs.task_fingerprints[task]
+            and old.extra.get("candidate_depth") == settings.batch_candidate_depth
+        )
+        if old is None or not reusable or change is None:
+            todo[task] = list(queries)
+            out.screened[task] = {"queries": len(queries), "screened": len(queries)}
+            continue
+        before, kept = old.fingerprints.get(task, {}), old.screens.get(task, {})
+        fresh = [q for q in queries if q.key not in kept or before[q.key][0] != q.inputs]
+        rest = [q for q in queries if q.key in kept and before[q.key][0] == q.inputs]
+        hit = _touched(sessions, task, rest, kept, change, scope_field, vectors, settings)
+        todo[task] = fresh + [q for q, h in zip(rest, hit, strict=True) if h]
+        for q, h in zip(rest, hit, strict=True):
+            if not h:
+                out.candidates[task][q.key] = before[q.key][1]
+                out.screens[task][q.key] = kept[q.key]
+        out.screened[task] = {
+            "queries": len(queries),
+            "screened": len(todo[task]),
+            "new_or_changed": len(fresh),
+            "touched": int(hit.sum()),
+            "changed_items": len(change),
+        }
+    timings = {"encode": 0.0, "search": 0.0, "encoded": 0.0, "touch": time.perf_counter() - t}
+    out.timings = timings
     chunks = [
-        (task, inputs.queries[task][start : start + SCREEN_CHUNK])
-        for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS)
-        for start in range(0, len(inputs.queries[task]), SCREEN_CHUNK)
+        (task, queries[start : start + SCREEN_CHUNK])
+        for task, queries in todo.items()
+        for start in range(0, len(queries), SCREEN_CHUNK)
     ]
-    candidates: dict[str, dict[str, str]] = {task: {} for task in TASKS}
-    timings = {"encode": 0.0, "search": 0.0, "encoded": 0.0}
     if not chunks:
-        return candidates, timings
+        return out
     client = pool.client(dim)
     futures = [
-        client.submit(screen, task, queries, settings.batch_top_k, pure=False)
+        client.submit(
+            screen, task, queries, settings.batch_top_k, settings.batch_candidate_depth, pure=False
+        )
         for task, queries in chunks
     ]
     reporter.phase("first stage", len(futures))
@@ -577,8 +668,9 @@ def _screen(
         for future in _distributed().as_completed(futures):
             result: ScreenResult = future.result()
             vectors.store(result.vectors)
-            for key, ids in result.candidates.items():
-                candidates[result.task][key] = inputs.candidates(ids)
+            for key, screened in result.candidates.items():
+                out.candidates[result.task][key] = inputs.candidates(screened.ids)
+                out.screens[result.task][key] = screened
             timings["encode"] += result.seconds_encode
             timings["search"] += result.seconds_search
             timings["encoded"] += len(result.vectors)
@@ -587,7 +679,61 @@ def _screen(
         client.cancel(futures)
         message = f"the first stage failed before the run started: {exc!r}; nothing was written"
         raise BatchRunError(message, None, {"message": message, "failed": "first stage"}) from exc
-    return candidates, timings
+    return out
+
+
+def _touched(
+    sessions: sessionmaker[Session],
+    task: str,
+    queries: Sequence[Query],
+    kept: Mapping[str, Screened],
+    change: ItemChanges,
+    scope_field: str | None,
+    vectors: _QueryVectors,
+    settings: Settings,
+) -> np.ndarray:
+    """Which of ``queries`` (inputs unchanged since their screen ``kept``) a changed item can
+    reach; a query whose vectors are not all cached is screened anyway."""
+    if not queries:
+        return np.zeros(0, dtype=bool)
+    with session_scope(sessions) as session:
+        texts = first_stage_texts(session, task, queries)
+    flat = [text for group in texts for text in group]
+    found, missing = vectors.cache.lookup(flat)
+    lacking = np.zeros(len(flat), dtype=bool)
+    lacking[list(missing)] = True
+    per_query: list[np.ndarray] = []
+    incomplete = np.zeros(len(queries), dtype=bool)
+    start = 0
+    for n, group in enumerate(texts):
+        stop = start + len(group)
+        incomplete[n] = bool(lacking[start:stop].any())
+        per_query.append(found[start:stop])
+        start = stop
+    item_scopes = None
+    if scope_field is not None:
+        item_scopes = [
+            None if meta is None else _scope_values(meta.get(scope_field)) for meta in change.meta
+        ]
+    hit = screening.touched(
+        per_query,
+        [kept[q.key] for q in queries],
+        change,
+        margin=settings.batch_screen_margin,
+        scopes=[None if q.scope is None else q.scope.strip().lower() for q in queries]
+        if scope_field is not None
+        else None,
+        item_scopes=item_scopes,
+    )
+    return hit | incomplete
+
+
+def _scope_values(value: Any) -> frozenset[str] | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return frozenset()
+    if isinstance(value, list | tuple | np.ndarray):
+        return frozenset(str(v).strip().lower() for v in value)
+    return frozenset({str(value).strip().lower()})
 
 
 @dataclass
@@ -757,6 +903,9 @@ def _summary(
         "encoded_queries_first_stage": int(screen.get("encoded", 0)),
         "encoded_queries_ranking": ranked.encoded,
         "indexes": plan.extra.get("indexes", {}),
+        # per task with a first stage: queries, screened, and why (new or changed inputs,
+        # reached by a changed item); the rest kept the last run's candidates unscreened
+        "screened": plan.extra.get("screened", {}),
         "cluster": {
             "scheduler": pool.address or "LocalCluster",
             "workers": pool.workers if not pool.address else None,

@@ -176,6 +176,11 @@ def read_inputs(
     product_rows = batch_queries.product_hashes(session)
     for _, exporter_id, content in product_rows:
         products_of[exporter_id].append(content)
+    # The partner search reads a firm's products' names, texts, codes and certifications,
+    # not their prices: a new price re-ranks the firm's importers, not its partners.
+    pairing_of: dict[int, list[str]] = defaultdict(list)
+    for exporter_id, *fields in batch_queries.product_pairing_fields(session):
+        pairing_of[exporter_id].append(digest(*fields))
     exporter_events, buyer_events = batch_queries.event_digests(session)
     buyers = batch_queries.buyers(session)
     blocked: dict[int, list[int]] = defaultdict(list)
@@ -223,7 +228,7 @@ def read_inputs(
                     f"{e.external_id}@{market}",
                     e.id,
                     market,
-                    digest(market, e.content_hash, sorted(products_of.get(e.id, []))),
+                    digest(market, e.content_hash, sorted(pairing_of.get(e.id, []))),
                 )
             )
     for task in TASKS:
@@ -272,6 +277,20 @@ def query_texts(session: Session, inputs: Inputs) -> list[str]:
     for documents in batch_queries.product_documents(session, firms).values():
         texts.update(product_document(n, d, h) for n, d, h in documents)
     return sorted(texts)
+
+
+def first_stage_texts(session: Session, task: str, queries: Sequence[Query]) -> list[list[str]]:
+    """Per query, the texts its first stage encodes (what ``screen`` searches with): an
+    inquiry's text, or a firm's product documents (empty: nothing to search with)."""
+    if task == INQUIRY_SUPPLIERS:
+        needs = batch_queries.need_texts(session, (q.subject for q in queries))
+        return [[inquiry_query(needs[q.subject])] if q.subject in needs else [] for q in queries]
+    if task == FIRM_IMPORTERS:
+        documents = batch_queries.product_documents(session, {q.subject for q in queries})
+        return [
+            [product_document(n, d, h) for n, d, h in documents.get(q.subject, [])] for q in queries
+        ]
+    raise ValueError(f"{task} has no per-query first stage")
 
 
 def keys(queries: Sequence[Query]) -> list[str]:

@@ -17,8 +17,9 @@ text that changed after the driver listed it).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,16 +182,41 @@ def encode_texts(texts: Sequence[str]) -> EncodeResult:
 # --- screening: the first stage of every query ---------------------------------------------
 
 
+@dataclass(frozen=True)
+class Screened:
+    """One query's first stage as the next incremental run tests it: the ``depth`` most
+    similar candidates (sorted ids), the similarity of the last of them (``-inf`` where
+    the first stage found fewer: then any change may enter them), and the filter fields its
+    searches filter on (a candidate whose value there changes may leave)."""
+
+    ids: tuple[int, ...]
+    threshold: float
+    fields: tuple[str, ...] = ()
+
+
+def top_candidates(
+    similarity: dict[int, float], depth: int, fields: Iterable[str] = ()
+) -> Screened:
+    """The ``depth`` most similar of a first stage's candidates (ties by id)."""
+    ranked = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))[:depth]
+    threshold = ranked[-1][1] if len(ranked) >= depth else -math.inf
+    return Screened(tuple(sorted(i for i, _ in ranked)), float(threshold), tuple(sorted(fields)))
+
+
+# The fields a firm's importer search filters on (its center, and its products' headings).
+_FIRM_FIELDS = ("center", "hs")
+
+
 @dataclass
 class ScreenResult:
     task: str
-    candidates: dict[str, list[int]]  # query key -> candidate ids (products or importers)
+    candidates: dict[str, Screened]  # query key -> the top of its first stage
     vectors: dict[str, np.ndarray]  # query texts this worker encoded
     seconds_encode: float
     seconds_search: float
 
 
-def screen(task: str, queries: Sequence[Query], top_k: int) -> ScreenResult:
+def screen(task: str, queries: Sequence[Query], top_k: int, depth: int) -> ScreenResult:
     """The first stage of each query, without ranking: what an incremental run compares."""
     from matcher.matching.service import request_for_need
     from matcher.matching.shortlist import ShortlistRequest
@@ -201,28 +227,37 @@ def screen(task: str, queries: Sequence[Query], top_k: int) -> ScreenResult:
     services = _services()
     services.queries.cache.refresh()
     start, encoding = time.perf_counter(), services.queries.seconds
-    out: dict[str, list[int]] = {}
+    out: dict[str, Screened] = {}
     with session_scope(services.runtime.sessions) as session:
         for query in queries:
             if task == INQUIRY_SUPPLIERS:
                 need = session.get(NeedRow, query.subject)
                 if need is None:
-                    out[query.key] = []
+                    out[query.key] = top_candidates({}, depth)
                     continue
                 request = request_for_need(need, top_k)
+                where = request.filters.to_where()
+                fields = {"hs", *where.values, *where.all_values, *where.max_values}
                 frame = services.match.retrieve(request, services.match.encode(request))
-                out[query.key] = sorted(int(i) for i in frame["product_id"])
+                similarity = dict(
+                    zip(
+                        (int(i) for i in frame["product_id"]),
+                        (float(s) for s in frame["similarity"]),
+                        strict=True,
+                    )
+                )
+                out[query.key] = top_candidates(similarity, depth, fields)
             elif task == FIRM_IMPORTERS:
                 documents = repository.product_documents_of(session, query.subject)
                 if not documents:
-                    out[query.key] = []
+                    out[query.key] = top_candidates({}, depth)
                     continue
-                _, ranked = services.shortlist.retrieve(
+                best, ranked = services.shortlist.retrieve(
                     ShortlistRequest(query.subject, query.scope, top_k),
                     documents,
                     services.shortlist.encode(documents),
                 )
-                out[query.key] = sorted(ranked)
+                out[query.key] = top_candidates({i: best[i] for i in ranked}, depth, _FIRM_FIELDS)
             else:
                 raise ValueError(f"{task} has no per-query first stage")
     encode = services.queries.seconds - encoding

@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ import pandas as pd
 
 from matcher._lazy import require
 from matcher.config import Settings
+from matcher.errors import IndexCorruptError
 from matcher.index import persistence
 from matcher.index.filters import FilterField, Postings, Where, matches
 from matcher.index.spec import (
@@ -76,6 +77,9 @@ class _State:
     delta_meta: tuple[dict[str, Any], ...]
     version: str
     recall: float
+    # The published files the base came from (set by ``load``; None once built or compacted
+    # here): ``save`` links them into the next version instead of rewriting them.
+    base_files: Mapping[str, persistence.LinkedFile] | None = None
 
     def labels_of(self, external: Ids) -> Ids:
         """Base labels of the given external ids that are in the base (others dropped)."""
@@ -95,6 +99,35 @@ class CollectionSchema:
     name: str
     fields: tuple[FilterField, ...]
     numeric: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemChanges:
+    """The items whose state differs between an older version of a collection and the live
+    one, on the same base (what a nightly run's screening tests its queries against).
+
+    ``moved``: gone, new, or a vector that moved (a rewritten text): such an item may leave
+    any query's candidates. ``fields``: the filter fields whose values changed (a new price
+    band, another center): it may leave the candidates of queries that filter on them. An
+    item with neither only moved from the base to the delta (a description-free edit): it
+    keeps its vector and filters, but is now searched exactly where the base found it
+    approximately, so one the base had missed may now enter a query's candidates.
+    """
+
+    ids: Ids
+    vectors: Matrix  # the live vector (zeros where the item is gone)
+    present: npt.NDArray[np.bool_]  # live now
+    moved: npt.NDArray[np.bool_]
+    fields: tuple[frozenset[str], ...]
+    meta: tuple[dict[str, Any] | None, ...]  # the live metadata (None where gone)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+# A rewritten text moves an e5 vector by far more than this; one text's vector, read back
+# from the delta or from the exact refinement store, not at all.
+_MOVED_BELOW_COSINE = 0.999
 
 
 class VectorCollection:
@@ -179,14 +212,18 @@ class VectorCollection:
         if self.needs_compaction():
             self.compact()
         st = self.state
-        ids_buffer, meta_buffer = io.BytesIO(), io.BytesIO()
-        np.save(ids_buffer, st.ids)
-        st.meta.to_parquet(meta_buffer, index=False)
-        files: dict[str, persistence.FileContent] = {
-            "index.faiss": lambda path: faiss.write_index(st.base, str(path)),
-            "ids.npy": ids_buffer.getvalue(),
-            "meta.parquet": meta_buffer.getvalue(),
-        }
+        files: dict[str, persistence.FileContent]
+        if st.base_files is not None:
+            files = dict(st.base_files)  # the base as loaded: linked, not rewritten
+        else:
+            ids_buffer, meta_buffer = io.BytesIO(), io.BytesIO()
+            np.save(ids_buffer, st.ids)
+            st.meta.to_parquet(meta_buffer, index=False)
+            files = {
+                "index.faiss": lambda path: faiss.write_index(st.base, str(path)),
+                "ids.npy": ids_buffer.getvalue(),
+                "meta.parquet": meta_buffer.getvalue(),
+            }
         if len(st.tombstones) or len(st.delta_ids):
             files.update(_delta_files(st))
         manifest = persistence.publish(
@@ -250,6 +287,10 @@ class VectorCollection:
             delta_meta,
             loaded.manifest.version,
             float(loaded.manifest.extra.get("recall_at_50", 1.0)),
+            {
+                name: persistence.LinkedFile(loaded.directory / name, loaded.manifest.files[name])
+                for name in _BASE_FILES
+            },
         )
         return collection, loaded
 
@@ -372,6 +413,67 @@ class VectorCollection:
         combined = pd.concat(frames) if len(frames) > 1 else frames[0]
         return combined.loc[[i for i in wanted if i in combined.index]]
 
+    def changes_since(self, directory: Path) -> ItemChanges | None:
+        """What changed since the published version in ``directory``; None where that version
+        is gone or unreadable or has another base (a rebuild or a compaction moves every
+        approximate search, so nothing can be said per item)."""
+        st = self.state
+        if st.base_files is None:
+            return None
+        try:
+            manifest = persistence.read_manifest(directory)
+            if manifest.files.get("index.faiss") != st.base_files["index.faiss"].sha256:
+                return None
+            old = _read_delta(directory, self.dim, st.meta.columns)
+        except (IndexCorruptError, OSError, ValueError):
+            return None
+        tombstones, delta_ids, delta_vectors, delta_meta = old
+        candidates = np.union1d(
+            np.union1d(delta_ids, st.delta_ids),
+            st.ids[np.union1d(tombstones, st.tombstones)] if len(st.ids) else _EMPTY,
+        ).astype(np.int64)
+        if len(candidates) == 0:
+            return ItemChanges(_EMPTY, np.zeros((0, self.dim), np.float32), *_no_flags(), (), ())
+        labels = np.full(len(candidates), -1, dtype=np.int64)
+        if len(st.ids):
+            pos = np.clip(np.searchsorted(st.ids, candidates, sorter=st.order), 0, len(st.ids) - 1)
+            found = st.order[pos]
+            labels = np.where(st.ids[found] == candidates, found, -1)
+        in_base = labels >= 0
+        base_vectors = np.zeros((len(candidates), self.dim), np.float32)
+        if in_base.any():
+            base_vectors[in_base] = _reconstruct(st.base, labels[in_base])
+        before = _Side(tombstones, delta_ids, delta_vectors, delta_meta)
+        after = _Side(st.tombstones, st.delta_ids, st.delta_vectors, st.delta_meta)
+        columns = {f.name: f.column for f in self.schema.fields} | {
+            c: c for c in self.schema.numeric
+        }
+        keep: list[int] = []
+        moved: list[bool] = []
+        fields: list[frozenset[str]] = []
+        for i, item in enumerate(candidates.tolist()):
+            was = before.state(item, int(labels[i]), base_vectors[i], st.meta)
+            now = after.state(item, int(labels[i]), base_vectors[i], st.meta)
+            if was == now:
+                continue  # e.g. in the delta of both versions, unchanged
+            keep.append(i)
+            moved.append(_moved(was, now))
+            fields.append(_changed_fields(was, now, columns))
+        rows = np.asarray(keep, dtype=np.int64)
+        ids = candidates[rows]
+        present = np.zeros(len(rows), dtype=bool)
+        vectors = np.zeros((len(rows), self.dim), np.float32)
+        meta: list[dict[str, Any] | None] = []
+        for n, i in enumerate(keep):
+            now = after.state(int(candidates[i]), int(labels[i]), base_vectors[i], st.meta)
+            if now is not None:
+                present[n] = True
+                vectors[n] = now.vector
+            meta.append(None if now is None else now.meta)
+        return ItemChanges(
+            ids, vectors, present, np.asarray(moved, dtype=bool), tuple(fields), tuple(meta)
+        )
+
     # --- writing -------------------------------------------------------------------------
 
     def _apply(self, change: Callable[[_State], _State]) -> None:
@@ -476,6 +578,85 @@ class VectorCollection:
         )
 
 
+@dataclass(frozen=True)
+class _ItemState:
+    in_delta: bool
+    vector: Matrix
+    meta: dict[str, Any]
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, _ItemState)
+            and self.in_delta == other.in_delta
+            and np.array_equal(self.vector, other.vector)
+            and _same(self.meta, other.meta, list(self.meta) + list(other.meta))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One version's delta and tombstones over the shared base."""
+
+    tombstones: Ids
+    delta_ids: Ids
+    delta_vectors: Matrix
+    delta_meta: tuple[dict[str, Any], ...]
+
+    def state(
+        self, item: int, label: int, base_vector: Matrix, base_meta: pd.DataFrame
+    ) -> _ItemState | None:
+        hits = np.flatnonzero(self.delta_ids == item)
+        if len(hits):
+            p = int(hits[-1])
+            return _ItemState(True, self.delta_vectors[p], dict(self.delta_meta[p]))
+        if label < 0:
+            return None
+        pos = int(np.searchsorted(self.tombstones, label))
+        if pos < len(self.tombstones) and int(self.tombstones[pos]) == label:
+            return None
+        return _ItemState(False, base_vector, {str(k): v for k, v in base_meta.iloc[label].items()})
+
+
+def _field_key(value: Any) -> Any:
+    if isinstance(value, list | tuple | np.ndarray):
+        return tuple(sorted(str(v) for v in value))
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return None
+    if isinstance(value, int | float | np.number) and not isinstance(value, bool):
+        return float(value)  # parquet reads one column as int64 in one file, float64 in another
+    return str(value)
+
+
+def _same(a: dict[str, Any], b: dict[str, Any], columns: Sequence[str]) -> bool:
+    return all(_field_key(a.get(c)) == _field_key(b.get(c)) for c in columns)
+
+
+def _moved(was: _ItemState | None, now: _ItemState | None) -> bool:
+    if was is None or now is None:
+        return True
+    norms = float(np.linalg.norm(was.vector) * np.linalg.norm(now.vector)) or 1.0
+    return float(was.vector @ now.vector) / norms < _MOVED_BELOW_COSINE
+
+
+def _changed_fields(
+    was: _ItemState | None, now: _ItemState | None, columns: Mapping[str, str]
+) -> frozenset[str]:
+    if was is None or now is None:
+        return frozenset()
+    return frozenset(
+        name
+        for name, column in columns.items()
+        if _field_key(was.meta.get(column)) != _field_key(now.meta.get(column))
+    )
+
+
+def _no_flags() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+
+
+_BASE_FILES = ("index.faiss", "ids.npy", "meta.parquet")
 _DELTA_FILES = ("tombstones.npy", "delta_ids.npy", "delta_vectors.npy", "delta_meta.parquet")
 
 
@@ -557,4 +738,4 @@ def _exact(index: Any, labels: Ids, q: Matrix, k: int) -> tuple[npt.NDArray[np.f
     return scores, out
 
 
-__all__ = ["CollectionSchema", "IndexKind", "SearchResult", "VectorCollection"]
+__all__ = ["CollectionSchema", "IndexKind", "ItemChanges", "SearchResult", "VectorCollection"]

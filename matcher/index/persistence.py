@@ -68,7 +68,18 @@ def new_version() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-FileContent = bytes | Callable[[Path], None]
+@dataclass(frozen=True)
+class LinkedFile:
+    """A file an older version already holds, unchanged (a nightly upsert leaves the base
+    index as it was): hard-linked into the new version where the filesystem allows, copied
+    otherwise, with the checksum the older version's manifest recorded (a base of hundreds
+    of megabytes is then neither rewritten nor hashed again)."""
+
+    source: Path
+    sha256: str
+
+
+FileContent = bytes | Callable[[Path], None] | LinkedFile
 
 
 def publish(
@@ -94,6 +105,13 @@ def publish(
     checksums: dict[str, str] = {}
     for file_name, content in files.items():
         path = staging / file_name
+        if isinstance(content, LinkedFile):
+            try:
+                os.link(content.source, path)
+            except OSError:  # another filesystem, or links not allowed: copy
+                shutil.copyfile(content.source, path)
+            checksums[file_name] = content.sha256
+            continue
         if isinstance(content, bytes):
             _fsync_write(path, content)
         else:

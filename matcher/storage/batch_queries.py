@@ -11,7 +11,7 @@ have one-second resolution on SQLite).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pandas as pd
@@ -98,6 +98,27 @@ def product_hashes(session: Session) -> list[tuple[int, int, str]]:
         .execution_options(yield_per=_CHUNK)
     )
     return [(int(i), int(e), h) for i, e, h in session.execute(stmt)]
+
+
+def product_pairing_fields(
+    session: Session,
+) -> Iterator[tuple[int, str | None, str | None, str | None, list[str]]]:
+    """``(exporter id, name, description, HS code, certifications)`` of every product, in
+    product id order: what the service-partner search reads of a firm's products (not
+    their prices or quantities)."""
+    stmt = (
+        select(
+            ProductRow.exporter_id,
+            ProductRow.name,
+            ProductRow.description,
+            ProductRow.hs_code,
+            ProductRow.certifications,
+        )
+        .order_by(ProductRow.id)
+        .execution_options(yield_per=_CHUNK)
+    )
+    for e, n, d, h, c in session.execute(stmt):
+        yield int(e), n, d, h, sorted(c or [])
 
 
 def need_texts(session: Session, need_ids: Iterable[int]) -> dict[int, str]:

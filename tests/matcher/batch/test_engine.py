@@ -28,7 +28,7 @@ from matcher.config import Settings
 from matcher.errors import ConflictError
 from matcher.storage import batch_runs, database, records
 from matcher.storage.database import session_scope
-from matcher.storage.tables import BatchLockRow, BatchRunRow, ExporterRow, ProductRow
+from matcher.storage.tables import BatchLockRow, BatchRunRow, BuyerRow, ExporterRow, ProductRow
 from tests.matcher.batch.store import copy_store, rows, settings_for, template
 
 pytestmark = pytest.mark.slow
@@ -275,3 +275,66 @@ def test_a_live_lock_refuses_a_second_run_and_a_dead_one_is_taken_over(
     assert _current(sessions) == outcome.run_id
     with session_scope(sessions) as session:
         assert session.get(BatchLockRow, 1) is None  # released after the run
+
+
+def test_an_incremental_run_screens_only_the_queries_a_change_reaches(
+    store: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """After a rewritten product, a price change and an importer's new interests, the
+    incremental run screens only the queries those items can reach, and every query's top
+    candidates are what screening all of them (a full run of the same state) finds. (A depth
+    of 5: in a catalogue of 40 firms the top 30 of every inquiry reach most products.)"""
+    store = store.model_copy(update={"batch_candidate_depth": 5})
+    first = _run(store)
+    with session_scope(sessions) as session:
+        products = session.scalars(select(ProductRow).order_by(ProductRow.id)).all()
+        rewritten = products[0].external_id
+        # A product of another firm that is a manufacturer with markets (partner queries).
+        makers = {
+            key.split("@")[0]
+            for key in _plan(sessions, first.run_id)["fingerprints"][SERVICE_PARTNERS]
+        }
+        owners = {e.id: e.external_id for e in session.scalars(select(ExporterRow)).all()}
+        repriced = next(
+            p
+            for p in products
+            if p.exporter_id != products[0].exporter_id and owners[p.exporter_id] in makers
+        )
+        maker = owners[repriced.exporter_id]
+        price = repriced.price_min_usd
+        buyer = session.scalars(select(BuyerRow.external_id).order_by(BuyerRow.id)).first()
+    assert buyer is not None
+    _edit(sessions, "products", rewritten, description="Frozen kimchi dumplings, halal, 1 kg bags")
+    _edit(
+        sessions,
+        "products",
+        repriced.external_id,
+        price_min_usd=round((price or 10.0) * 1.1, 2),
+        price_max_usd=None,
+    )
+    _edit(sessions, "buyers", buyer, interests="stainless steel valves; industrial pumps")
+    second = _run(store)
+    assert second.summary["previous_run_id"] == first.run_id
+    plan = _plan(sessions, second.run_id)
+    screened = plan["extra"]["screened"]
+    for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS):
+        counts = screened[task]
+        assert counts["changed_items"] > 0, counts
+        assert counts["screened"] < counts["queries"], (task, counts)
+        assert counts["screened"] == counts["new_or_changed"] + counts["touched"]
+    assert screened[INQUIRY_SUPPLIERS]["touched"] > 0  # the products reach some inquiries
+
+    # The partner search reads no price: the repriced firm's partner queries stay carried.
+    assert not [k for k in plan["recompute"][SERVICE_PARTNERS] if k.startswith(f"{maker}@")]
+
+    full = _run(store, full=True, as_of=dt.datetime.fromisoformat(plan["as_of"]))
+    everything = _plan(sessions, full.run_id)
+    assert (
+        everything["extra"]["screened"][INQUIRY_SUPPLIERS]["screened"]
+        == (screened[INQUIRY_SUPPLIERS]["queries"])
+    )
+    for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS):
+        carried = {key: pair[1] for key, pair in plan["fingerprints"][task].items()}
+        fresh = {key: pair[1] for key, pair in everything["fingerprints"][task].items()}
+        assert carried == fresh, task
+        assert plan["screens"][task] == everything["screens"][task], task

@@ -258,3 +258,67 @@ def test_writes_past_the_ratio_compact_in_the_background(tmp_path: Path) -> None
     assert col.state.version != before
     assert len(col.state.tombstones) == 0 and len(col.state.ids) == 1850
     assert not set(col.search(x[:20], 30).ids.ravel()) & set(ids[:150].tolist())
+
+
+def test_changes_since_an_older_version_and_the_base_linked_not_rewritten(
+    tmp_path: Path,
+) -> None:
+    """A nightly upsert on a loaded collection publishes the base files as links with their
+    checksums, and ``changes_since`` names each changed item with its live vector: moved
+    where the vector moved or it was deleted or added, with the filter fields that changed;
+    neither where only other metadata changed (it went from the base to the exact delta)."""
+    ids, x, meta = _data(3000)
+    settings = _settings(tmp_path, "ivf_pq_refine")
+    row = {"country": "IN", "hs": "848180", "certs": ["CE"], "moq": 5.0}
+
+    def _same(i: int) -> set[str]:
+        """The fields item ``i`` already had as ``row`` gives them."""
+        old = meta.iloc[i]
+        same = {"country"} if old["country"] == row["country"] else set()
+        same |= {"hs"} if old["hs"] == row["hs"] else set()
+        same |= {"certifications"} if list(old["certs"]) == row["certs"] else set()
+        return same | ({"moq"} if old["moq"] == row["moq"] else set())
+
+    root = tmp_path / "index"
+    VectorCollection(SCHEMA, DIM, settings).build(ids, x, meta).save(
+        root, model="m", fingerprint="f0"
+    )
+    first, v1 = VectorCollection.load(SCHEMA, root, settings, mmap=False)
+    moved = x[11] + 0.5 * x[12]
+    moved = moved / np.linalg.norm(moved)
+    same = {str(k): v for k, v in meta.iloc[13].items()} | {"note": "new price"}  # no field
+    first.upsert([ids[10]], x[10:11], [row])  # filter fields changed
+    first.upsert([ids[11]], moved[None, :], [{str(k): v for k, v in meta.iloc[11].items()}])
+    first.upsert([ids[13]], x[13:14], [same])
+    first.upsert([5], x[14:15], [row])  # new
+    first.delete([ids[15]])
+    v2 = first.save(root, model="m", fingerprint="f1")
+    older, newer = root / "things" / v1.manifest.version, root / "things" / v2.version
+    assert v2.files["index.faiss"] == v1.manifest.files["index.faiss"]
+    assert (newer / "index.faiss").stat().st_ino == (older / "index.faiss").stat().st_ino
+    assert v2.extra["delta"] == 4 and v2.extra["tombstones"] == 4
+
+    second, _ = VectorCollection.load(SCHEMA, root, settings, mmap=True)
+    changes = second.changes_since(older)
+    assert changes is not None
+    got = {
+        int(i): (bool(p), bool(m), set(f))
+        for i, p, m, f in zip(
+            changes.ids, changes.present, changes.moved, changes.fields, strict=True
+        )
+    }
+    assert got == {
+        int(ids[10]): (True, False, {"country", "hs", "certifications", "moq"} - _same(10)),
+        int(ids[11]): (True, True, set()),
+        int(ids[13]): (True, False, set()),
+        5: (True, True, set()),
+        int(ids[15]): (False, True, set()),
+    }
+    where = {int(i): n for n, i in enumerate(changes.ids)}
+    np.testing.assert_allclose(changes.vectors[where[int(ids[11])]], moved, atol=1e-6)
+    np.testing.assert_allclose(changes.vectors[where[int(ids[13])]], x[13], atol=1e-6)
+    # Nothing changed since the live version itself; a rebuilt base says nothing per item.
+    unchanged = second.changes_since(newer)
+    assert unchanged is not None and len(unchanged) == 0
+    second.compact()
+    assert second.changes_since(older) is None

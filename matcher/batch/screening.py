@@ -1,0 +1,124 @@
+"""Which queries an incremental run has to screen again: from the changed items to the
+queries they can reach, instead of re-running every query's first stage.
+
+A query's first stage is recorded as its ``depth`` most similar candidates and the
+similarity of the last of them (``worker.Screened``). After an upsert on the same base
+(``VectorCollection.changes_since``), those top candidates can only change where
+
+- one of them *moved* (gone, or a vector that moved) or changed a filter field the query
+  filters on (``Screened.fields``): it may leave or fall back; or
+- a changed item that is live now comes within ``margin`` of the query's threshold (its
+  exact similarity to any of the query's vectors): it may enter. This covers an item that
+  only moved from the approximate base to the exact delta too (one the base had missed),
+  and ``margin`` the approximate base's refinement pool, which a tombstone shifts.
+
+Every other item is searched exactly as it was (the base is not retrained), so every other
+query's top candidates are what the last run found, and are carried over unscreened.
+``scope`` restricts entering items to those a query filters on (a firm × center query only
+meets the center's importers). The similarities are one matrix product of the queries'
+vectors with the changed items' (chunked), which for 1% of a 100k catalogue costs seconds
+where screening every query cost minutes of worker time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.batch.worker import Screened
+from matcher.index.collection import ItemChanges
+
+_ROWS = 8192  # query vectors per matrix product
+
+
+def touched(
+    vectors: Sequence[npt.NDArray[np.float32]],
+    screens: Sequence[Screened],
+    changes: ItemChanges,
+    *,
+    margin: float,
+    scopes: Sequence[str | None] | None = None,
+    item_scopes: Sequence[frozenset[str] | None] | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Per query (``vectors[i]``: its query vectors, one row each; ``screens[i]``: its last
+    first stage), whether a change can move its top candidates. ``scopes[i]`` and
+    ``item_scopes[j]`` (the values the query filters on, and those a changed item carries;
+    None: no restriction) keep out items the query cannot meet."""
+    n = len(screens)
+    if len(vectors) != n:
+        raise ValueError(f"{len(vectors)} query vectors for {n} screens")
+    out = np.zeros(n, dtype=bool)
+    if n == 0 or len(changes) == 0:
+        return out
+    moved = {int(i) for i in changes.ids[changes.moved]}
+    refiled = {int(i): f for i, f in zip(changes.ids.tolist(), changes.fields, strict=True) if f}
+    for q, screen in enumerate(screens):
+        if moved.intersection(screen.ids) or any(
+            refiled[i].intersection(screen.fields) for i in refiled.keys() & set(screen.ids)
+        ):
+            out[q] = True
+    live = np.flatnonzero(changes.present)
+    if len(live) == 0:
+        return out
+    items = np.ascontiguousarray(changes.vectors[live], dtype=np.float32)
+    item_ids = changes.ids[live]
+    allowed = _allowed(scopes, item_scopes, live, n)
+    thresholds = np.asarray([s.threshold for s in screens], dtype=np.float64) - margin
+    best = _best_similarity(vectors, items)  # (queries, live items)
+    for q, j in zip(*np.nonzero(best >= thresholds[:, None]), strict=True):
+        if out[q] or (allowed is not None and not allowed[q, j]):
+            continue
+        if int(item_ids[j]) not in screen_set(screens[q]):
+            out[q] = True
+    return out
+
+
+def screen_set(screen: Screened) -> frozenset[int]:
+    return frozenset(screen.ids)
+
+
+def _allowed(
+    scopes: Sequence[str | None] | None,
+    item_scopes: Sequence[frozenset[str] | None] | None,
+    live: npt.NDArray[np.int64],
+    n: int,
+) -> npt.NDArray[np.bool_] | None:
+    if scopes is None or item_scopes is None:
+        return None
+    wanted = np.asarray(["" if s is None else s for s in scopes], dtype=object)
+    unscoped = wanted == ""
+    out = np.ones((n, len(live)), dtype=bool)
+    for j, position in enumerate(live.tolist()):
+        values = item_scopes[position]
+        if values is not None:
+            out[:, j] = unscoped | np.isin(wanted, list(values))
+    return out
+
+
+def _best_similarity(
+    vectors: Sequence[npt.NDArray[np.float32]], items: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Per query, its best similarity (over its vectors) to each item; -inf for a query
+    without vectors."""
+    n = len(vectors)
+    out = np.full((n, len(items)), -np.inf, dtype=np.float32)
+    start = 0
+    while start < n:
+        stop, rows = start, 0
+        while stop < n and (rows == 0 or rows + len(vectors[stop]) <= _ROWS):
+            rows += len(vectors[stop])
+            stop += 1
+        chunk = [np.atleast_2d(v) for v in vectors[start:stop]]
+        sizes = np.asarray([len(v) for v in chunk])
+        if sizes.sum():
+            sims = np.concatenate([v for v in chunk if len(v)]) @ items.T
+            offsets = np.concatenate([[0], np.cumsum(sizes[sizes > 0])[:-1]])
+            reduced = np.maximum.reduceat(sims, offsets, axis=0)
+            out[start:stop][sizes > 0] = reduced
+        start = stop
+    return out
+
+
+__all__ = ["touched"]

@@ -1,0 +1,153 @@
+"""Which queries a change can reach (``batch.screening.touched``): a query is screened again
+when one of its top candidates was altered or a live changed item comes within the margin
+of its threshold, and only then; a query's scope keeps out items it cannot meet."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.batch.screening import touched
+from matcher.batch.worker import Screened, top_candidates
+from matcher.index.collection import ItemChanges
+
+DIM = 8
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[: len(values)] = values
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def _changes(
+    items: list[tuple[int, np.ndarray | None, bool]],
+    scopes: list[str | None] | None = None,
+    fields: dict[int, frozenset[str]] | None = None,
+) -> ItemChanges:
+    fields = fields or {}
+    """(id, live vector or None where gone, moved); ``fields``: changed filter fields."""
+    return ItemChanges(
+        np.asarray([i for i, _, _ in items], dtype=np.int64),
+        np.stack([np.zeros(DIM, np.float32) if v is None else v for _, v, _ in items])
+        if items
+        else np.zeros((0, DIM), np.float32),
+        np.asarray([v is not None for _, v, _ in items], dtype=bool),
+        np.asarray([a for _, _, a in items], dtype=bool),
+        tuple(fields.get(i, frozenset()) for i, _, _ in items),
+        tuple(
+            None if v is None else {"center": None if scopes is None else scopes[n]}
+            for n, (_, v, _) in enumerate(items)
+        ),
+    )
+
+
+Q = _unit(1, 0)
+SCREEN = Screened((1, 2, 3), 0.8)  # its top three, the last at cosine 0.8
+
+
+def test_a_moved_top_candidate_touches_and_a_kept_one_does_not() -> None:
+    far = _unit(0, 1)
+    assert touched([Q[None]], [SCREEN], _changes([(2, far, True)]), margin=0.0).tolist() == [True]
+    assert touched([Q[None]], [SCREEN], _changes([(2, None, True)]), margin=0.0).tolist() == [True]
+    # Same vector and filters (a new description-free detail): it stays where it was.
+    near = _unit(1, 0.1)
+    assert touched([Q[None]], [SCREEN], _changes([(2, near, False)]), margin=0.0).tolist() == [
+        False
+    ]
+    # A new price leaves the candidates of a query that filters on price only.
+    priced = _changes([(2, near, False)], fields={2: frozenset({"price_max_usd"})})
+    assert touched([Q[None]], [SCREEN], priced, margin=0.0).tolist() == [False]
+    filtering = Screened(SCREEN.ids, SCREEN.threshold, ("hs", "price_max_usd"))
+    assert touched([Q[None]], [filtering], priced, margin=0.0).tolist() == [True]
+
+
+@pytest.mark.parametrize(
+    ("cosine", "margin", "expected"),
+    [(0.9, 0.0, True), (0.79, 0.0, False), (0.79, 0.02, True), (0.5, 0.02, False)],
+)
+def test_an_item_entering_above_the_threshold_touches(
+    cosine: float, margin: float, expected: bool
+) -> None:
+    item = _unit(cosine, math.sqrt(1 - cosine**2))
+    got = touched([Q[None]], [SCREEN], _changes([(9, item, True)]), margin=margin)
+    assert got.tolist() == [expected]
+    # Not moved (only from the base to the exact delta): above the threshold it may still enter
+    # (the approximate base had missed it).
+    got = touched([Q[None]], [SCREEN], _changes([(9, item, False)]), margin=margin)
+    assert got.tolist() == [expected]
+
+
+def test_the_best_of_a_querys_vectors_counts_and_scope_keeps_others_out() -> None:
+    item = _unit(0, 1)
+    firm = np.stack([_unit(1, 0), _unit(0.1, 1)])  # its second product is near the item
+    changes = _changes([(9, item, True)], scopes=["han"])
+    both = [firm, firm]
+    got = touched(
+        both,
+        [SCREEN, SCREEN],
+        changes,
+        margin=0.0,
+        scopes=["han", "del"],
+        item_scopes=[frozenset({"han"})],
+    )
+    assert got.tolist() == [True, False]
+
+
+def test_fewer_candidates_than_the_depth_means_any_live_change_touches() -> None:
+    short = top_candidates({1: 0.9, 2: 0.5}, depth=3)
+    assert short == Screened((1, 2), -math.inf)
+    far = _unit(-1, 0)
+    assert touched([Q[None]], [short], _changes([(9, far, False)]), margin=0.0).tolist() == [True]
+    assert touched(
+        [Q[None]],
+        [short],
+        _changes(
+            [],
+        ),
+        margin=0.0,
+    ).tolist() == [False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6))
+def test_no_query_whose_top_candidates_move_is_missed(seed: int, depth: int) -> None:
+    """Against brute force: change random items of a random catalogue; every query whose
+    exact top ``depth`` set differs afterwards is touched."""
+    rng = np.random.default_rng(seed)
+    n, m = 40, 12
+    items = rng.normal(size=(n, DIM)).astype(np.float32)
+    items /= np.linalg.norm(items, axis=1, keepdims=True)
+    queries = rng.normal(size=(m, DIM)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    before = {i: items[i] for i in range(n)}
+    after = dict(before)
+    changed: list[tuple[int, np.ndarray | None, bool]] = []
+    for i in rng.choice(n, size=4, replace=False).tolist():
+        kind = rng.integers(0, 3)
+        if kind == 0:
+            del after[i]
+            changed.append((i, None, True))
+        elif kind == 1:
+            v = rng.normal(size=DIM).astype(np.float32)
+            after[i] = v / np.linalg.norm(v)
+            changed.append((i, after[i], True))
+        else:
+            changed.append((i, after[i], False))  # metadata only
+    for new in (100, 101):
+        v = rng.normal(size=DIM).astype(np.float32)
+        after[new] = v / np.linalg.norm(v)
+        changed.append((new, after[new], True))
+
+    def top(catalogue: dict[int, np.ndarray], q: np.ndarray) -> Screened:
+        return top_candidates({i: float(q @ v) for i, v in catalogue.items()}, depth)
+
+    screens = [top(before, q) for q in queries]
+    hit = touched([q[None] for q in queries], screens, _changes(changed), margin=1e-6)
+    for q, screen, h in zip(queries, screens, hit, strict=True):
+        if top(after, q).ids != screen.ids:
+            assert h
