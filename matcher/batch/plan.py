@@ -10,8 +10,9 @@ The stored fingerprints (input and candidate, per query, and a digest per recomm
 or importer) are what the next incremental run compares against; 16 hex digits each keep a
 plan of 50k queries over 70k firms and importers near 6 MB of JSON. The screens (per query
 with a first stage: its top candidates and their threshold similarity) let the next run
-screen only the queries a changed item can reach (``batch.screening``); at a depth of 30
-they add ~4 MB for 20k queries.
+screen only the queries a changed item can reach (``batch.screening``); at the default
+depth (all 200 candidates) they add ~30 MB of JSON for 20k queries, which is what the
+scaling note's "plan to a table" item is about.
 """
 
 from __future__ import annotations
