@@ -51,12 +51,12 @@ from matcher.batch.queries import (
     query_texts,
     read_inputs,
 )
+from matcher.batch.screening import Screened
 from matcher.batch.worker import (
     PLUGIN_NAME,
     BatchWorker,
     EncodeResult,
     PartitionResult,
-    Screened,
     ScreenResult,
     encode_texts,
     query_cache_name,

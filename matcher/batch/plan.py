@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matcher.batch.queries import Inputs
-from matcher.batch.worker import Screened
+from matcher.batch.screening import Screened
 from matcher.storage.batch_runs import TASKS
 
 PLAN_FORMAT = 2

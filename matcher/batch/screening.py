@@ -22,15 +22,37 @@ where screening every query cost minutes of worker time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.batch.worker import Screened
 from matcher.index.collection import ItemChanges
 
 _ROWS = 8192  # query vectors per matrix product
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One query's first stage as the next incremental run tests it: the ``depth`` most
+    similar candidates (sorted ids), the similarity of the last of them (``-inf`` where
+    the first stage found fewer: then any change may enter them), and the filter fields its
+    searches filter on (a candidate whose value there changes may leave)."""
+
+    ids: tuple[int, ...]
+    threshold: float
+    fields: tuple[str, ...] = ()
+
+
+def top_candidates(
+    similarity: dict[int, float], depth: int, fields: Iterable[str] = ()
+) -> Screened:
+    """The ``depth`` most similar of a first stage's candidates (ties by id)."""
+    ranked = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))[:depth]
+    threshold = ranked[-1][1] if len(ranked) >= depth else -math.inf
+    return Screened(tuple(sorted(i for i, _ in ranked)), float(threshold), tuple(sorted(fields)))
 
 
 def touched(
@@ -67,16 +89,15 @@ def touched(
     allowed = _allowed(scopes, item_scopes, live, n)
     thresholds = np.asarray([s.threshold for s in screens], dtype=np.float64) - margin
     best = _best_similarity(vectors, items)  # (queries, live items)
+    members: dict[int, frozenset[int]] = {}  # a query's candidates, built once if needed
     for q, j in zip(*np.nonzero(best >= thresholds[:, None]), strict=True):
         if out[q] or (allowed is not None and not allowed[q, j]):
             continue
-        if int(item_ids[j]) not in screen_set(screens[q]):
+        if q not in members:
+            members[q] = frozenset(screens[q].ids)
+        if int(item_ids[j]) not in members[q]:
             out[q] = True
     return out
-
-
-def screen_set(screen: Screened) -> frozenset[int]:
-    return frozenset(screen.ids)
 
 
 def _allowed(
@@ -121,4 +142,4 @@ def _best_similarity(
     return out
 
 
-__all__ = ["touched"]
+__all__ = ["Screened", "top_candidates", "touched"]

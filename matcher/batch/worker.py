@@ -17,9 +17,8 @@ text that changed after the driver listed it).
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import numpy as np
 from distributed import WorkerPlugin
 
 from matcher.batch.queries import FIRM_IMPORTERS, INQUIRY_SUPPLIERS, SERVICE_PARTNERS, Query
+from matcher.batch.screening import Screened, top_candidates
 from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
 from matcher.embedding.encoders import Encoder, Vectors
@@ -180,27 +180,6 @@ def encode_texts(texts: Sequence[str]) -> EncodeResult:
 
 
 # --- screening: the first stage of every query ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Screened:
-    """One query's first stage as the next incremental run tests it: the ``depth`` most
-    similar candidates (sorted ids), the similarity of the last of them (``-inf`` where
-    the first stage found fewer: then any change may enter them), and the filter fields its
-    searches filter on (a candidate whose value there changes may leave)."""
-
-    ids: tuple[int, ...]
-    threshold: float
-    fields: tuple[str, ...] = ()
-
-
-def top_candidates(
-    similarity: dict[int, float], depth: int, fields: Iterable[str] = ()
-) -> Screened:
-    """The ``depth`` most similar of a first stage's candidates (ties by id)."""
-    ranked = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))[:depth]
-    threshold = ranked[-1][1] if len(ranked) >= depth else -math.inf
-    return Screened(tuple(sorted(i for i, _ in ranked)), float(threshold), tuple(sorted(fields)))
 
 
 # The fields a firm's importer search filters on (its center, and its products' headings).

@@ -449,6 +449,7 @@ class VectorCollection:
             c: c for c in self.schema.numeric
         }
         keep: list[int] = []
+        states: list[_ItemState | None] = []
         moved: list[bool] = []
         fields: list[frozenset[str]] = []
         for i, item in enumerate(candidates.tolist()):
@@ -457,6 +458,7 @@ class VectorCollection:
             if was == now:
                 continue  # e.g. in the delta of both versions, unchanged
             keep.append(i)
+            states.append(now)
             moved.append(_moved(was, now))
             fields.append(_changed_fields(was, now, columns))
         rows = np.asarray(keep, dtype=np.int64)
@@ -464,8 +466,7 @@ class VectorCollection:
         present = np.zeros(len(rows), dtype=bool)
         vectors = np.zeros((len(rows), self.dim), np.float32)
         meta: list[dict[str, Any] | None] = []
-        for n, i in enumerate(keep):
-            now = after.state(int(candidates[i]), int(labels[i]), base_vectors[i], st.meta)
+        for n, now in enumerate(states):
             if now is not None:
                 present[n] = True
                 vectors[n] = now.vector
