@@ -47,7 +47,7 @@ from matcher.batch.queries import (
     INQUIRY_SUPPLIERS,
     Inputs,
     Query,
-    first_stage_texts,
+    QueryTexts,
     query_texts,
     read_inputs,
 )
@@ -68,6 +68,7 @@ from matcher.embedding.cache import EmbeddingCache
 from matcher.errors import TradeMatchError
 from matcher.index import persistence
 from matcher.index.collection import ItemChanges
+from matcher.index.filters import filed_under, normalize
 from matcher.storage import batch_queries
 from matcher.storage.batch_runs import (
     TASKS,
@@ -365,7 +366,7 @@ def _run(
         with session_scope(sessions) as session:
             inputs = read_inputs(session, settings, encoder_name, plan.as_of)
         seconds["inputs"] = time.perf_counter() - t
-        encoding = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
+        encoding, _ = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
     else:
         moment = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         t = time.perf_counter()
@@ -376,13 +377,16 @@ def _run(
         with session_scope(sessions) as session:
             inputs = read_inputs(session, settings, encoder_name, moment)
         seconds["inputs"] = time.perf_counter() - t
-        encoding = _encode_queries(pool, dim, sessions, inputs, settings, encoder_name, reporter)
+        encoding, texts = _encode_queries(
+            pool, dim, sessions, inputs, settings, encoder_name, reporter
+        )
         vectors = _QueryVectors(settings, encoder_name, dim)
-        old = None if previous is None or full else _readable(previous[1])
+        last = None if previous is None else Plan.read(previous[1])
+        old = None if full else last
         t = time.perf_counter()
         changes = _index_changes(runtime, old)
         seconds["index_changes"] = time.perf_counter() - t
-        screening = _screen(pool, dim, sessions, inputs, settings, vectors, reporter, old, changes)
+        screening = _screen(pool, dim, inputs, texts, settings, vectors, reporter, old, changes)
         results = None
         if previous is not None and not full:
             with session_scope(sessions) as session:
@@ -390,7 +394,7 @@ def _run(
         plan = decide(
             inputs,
             screening.candidates,
-            None if previous is None else previous[1],
+            last,
             results,
             full=full,
             partition_size=settings.batch_partition_size,
@@ -535,12 +539,14 @@ def _encode_queries(
     settings: Settings,
     encoder_name: str,
     reporter: Reporter,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], QueryTexts]:
     """Encode, on the workers and in batches, every query text of the run that the cache
-    lacks, and store it (only changed and new queries' texts, after the first night)."""
+    lacks, and store it (only changed and new queries' texts, after the first night). Also
+    returns the texts, which the screening reads to find the queries' vectors."""
     started = time.perf_counter()
     with session_scope(sessions) as session:
-        texts = query_texts(session, inputs)
+        read = query_texts(session, inputs)
+    texts = read.all()
     vectors = _QueryVectors(settings, encoder_name, dim)
     _, missing = vectors.cache.lookup(texts)
     todo = [texts[i] for i in missing]
@@ -562,19 +568,12 @@ def _encode_queries(
             message = f"encoding the queries failed before ranking: {exc!r}; nothing was written"
             raise BatchRunError(message, None, {"message": message, "failed": "encoding"}) from exc
     out["wall"] = time.perf_counter() - started
-    return out
+    return out, read
 
 
 # The collection each first stage searches, and the metadata field its query's scope
 # filters on (a firm x center query meets only that center's importers).
 _FIRST_STAGES = {INQUIRY_SUPPLIERS: ("products", None), FIRM_IMPORTERS: ("buyers", "center")}
-
-
-def _readable(stored: Mapping[str, Any]) -> Plan | None:
-    try:
-        return Plan.from_json(stored)
-    except (ValueError, KeyError, TypeError):
-        return None  # another format: the plan ranks everything once
 
 
 def _index_changes(runtime: Runtime, old: Plan | None) -> dict[str, ItemChanges | None]:
@@ -605,8 +604,8 @@ class _Screening:
 def _screen(
     pool: _Workers,
     dim: int,
-    sessions: sessionmaker[Session],
     inputs: Inputs,
+    texts: QueryTexts,
     settings: Settings,
     vectors: _QueryVectors,
     reporter: Reporter,
@@ -634,7 +633,7 @@ def _screen(
         before, kept = old.fingerprints.get(task, {}), old.screens.get(task, {})
         fresh = [q for q in queries if q.key not in kept or before[q.key][0] != q.inputs]
         rest = [q for q in queries if q.key in kept and before[q.key][0] == q.inputs]
-        hit = _touched(sessions, task, rest, kept, change, scope_field, vectors, settings)
+        hit = _touched(texts.of(task, rest), rest, kept, change, scope_field, vectors, settings)
         todo[task] = fresh + [q for q, h in zip(rest, hit, strict=True) if h]
         for q, h in zip(rest, hit, strict=True):
             if not h:
@@ -683,8 +682,7 @@ def _screen(
 
 
 def _touched(
-    sessions: sessionmaker[Session],
-    task: str,
+    texts: Sequence[Sequence[str]],
     queries: Sequence[Query],
     kept: Mapping[str, Screened],
     change: ItemChanges,
@@ -693,11 +691,10 @@ def _touched(
     settings: Settings,
 ) -> np.ndarray:
     """Which of ``queries`` (inputs unchanged since their screen ``kept``) a changed item can
-    reach; a query whose vectors are not all cached is screened anyway."""
+    reach (``texts``: each one's first-stage texts); a query whose vectors are not all cached
+    is screened anyway."""
     if not queries:
         return np.zeros(0, dtype=bool)
-    with session_scope(sessions) as session:
-        texts = first_stage_texts(session, task, queries)
     flat = [text for group in texts for text in group]
     found, missing = vectors.cache.lookup(flat)
     lacking = np.zeros(len(flat), dtype=bool)
@@ -713,27 +710,20 @@ def _touched(
     item_scopes = None
     if scope_field is not None:
         item_scopes = [
-            None if meta is None else _scope_values(meta.get(scope_field)) for meta in change.meta
+            None if meta is None else filed_under("single", meta.get(scope_field))
+            for meta in change.meta
         ]
     hit = screening.touched(
         per_query,
         [kept[q.key] for q in queries],
         change,
         margin=settings.batch_screen_margin,
-        scopes=[None if q.scope is None else q.scope.strip().lower() for q in queries]
+        scopes=[None if q.scope is None else normalize(q.scope) for q in queries]
         if scope_field is not None
         else None,
         item_scopes=item_scopes,
     )
     return hit | incomplete
-
-
-def _scope_values(value: Any) -> frozenset[str] | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return frozenset()
-    if isinstance(value, list | tuple | np.ndarray):
-        return frozenset(str(v).strip().lower() for v in value)
-    return frozenset({str(value).strip().lower()})
 
 
 @dataclass

@@ -100,6 +100,15 @@ class Plan:
         }
 
     @classmethod
+    def read(cls, data: Mapping[str, Any]) -> Plan | None:
+        """A stored plan, or None where this code cannot read it (another format): the
+        next run then ranks everything once."""
+        try:
+            return cls.from_json(data)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Plan:
         if data.get("format") != PLAN_FORMAT:
             raise ValueError(f"batch plan format {data.get('format')!r} is not {PLAN_FORMAT}")
@@ -138,22 +147,17 @@ def _finite(value: float) -> float | None:
 def decide(
     inputs: Inputs,
     candidates: Mapping[str, Mapping[str, str]],
-    previous: Mapping[str, Any] | None,
+    old: Plan | None,
     previous_results: Mapping[str, Mapping[str, set[str]]] | None = None,
     *,
     full: bool,
     partition_size: int,
 ) -> Plan:
-    """The plan against the last committed run's stored plan (``previous``; None: none, or
-    one this code cannot read) and what its queries recommended (``previous_results``:
-    task -> key -> target ids). ``candidates``: task -> key -> candidate fingerprint from
-    the first stage (tasks without a per-query first stage map to '')."""
-    old: Plan | None = None
-    if previous is not None:
-        try:
-            old = Plan.from_json(previous)
-        except (ValueError, KeyError, TypeError):
-            old = None  # a plan of another format: rank everything once
+    """The plan against the last committed run's plan (``old``, read back with
+    ``Plan.read``; None: none, or one this code cannot read) and what its queries
+    recommended (``previous_results``: task -> key -> target ids). ``candidates``: task ->
+    key -> candidate fingerprint from the first stage (tasks without a per-query first stage
+    map to '')."""
     results = previous_results or {}
     fingerprints: dict[str, dict[str, tuple[str, str]]] = {}
     recompute: dict[str, list[str]] = {}

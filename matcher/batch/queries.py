@@ -42,7 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,35 +262,49 @@ def _market(code: str) -> str | None:
         return None  # a malformed market in a profile is no query
 
 
-def query_texts(session: Session, inputs: Inputs) -> list[str]:
-    """Every text that ranking the run's queries encodes as a query, sorted and distinct: an
-    inquiry's text (as ``MatchService.encode`` words it) and each product document of a firm
-    (the importer shortlist and the partner search both start from them). The driver has
-    the missing ones encoded in batches before any query is screened or ranked, so the
-    workers find every query vector in the cache instead of encoding one query at a time."""
-    texts: set[str] = set()
+@dataclass(frozen=True)
+class QueryTexts:
+    """What ranking the run's queries encodes as a query, read once per run: each open
+    inquiry's text (as ``MatchService.encode`` words it) and each firm's product documents
+    (the importer shortlist and the partner search both start from them). The driver has the
+    missing ones encoded in batches before any query is screened or ranked, so the workers
+    find every query vector in the cache instead of encoding one query at a time; the
+    screening reads the same texts to find the queries' vectors."""
+
+    needs: Mapping[int, str]  # need id -> its query text
+    documents: Mapping[int, list[str]]  # exporter id -> its product documents
+
+    def all(self) -> list[str]:
+        """Every text, sorted and distinct."""
+        texts = set(self.needs.values())
+        for documents in self.documents.values():
+            texts.update(documents)
+        return sorted(texts)
+
+    def of(self, task: str, queries: Sequence[Query]) -> list[list[str]]:
+        """Per query, the texts its first stage encodes (what ``screen`` searches with): an
+        inquiry's text, or a firm's product documents (empty: nothing to search with)."""
+        if task == INQUIRY_SUPPLIERS:
+            return [[self.needs[q.subject]] if q.subject in self.needs else [] for q in queries]
+        if task == FIRM_IMPORTERS:
+            return [list(self.documents.get(q.subject, [])) for q in queries]
+        raise ValueError(f"{task} has no per-query first stage")
+
+
+def query_texts(session: Session, inputs: Inputs) -> QueryTexts:
+    """The run's query texts (``QueryTexts``), from one read of the open inquiries' texts
+    and of the firms' product documents."""
     needs = batch_queries.need_texts(
         session, (q.subject for q in inputs.queries[INQUIRY_SUPPLIERS])
     )
-    texts.update(inquiry_query(text) for text in needs.values())
     firms = {q.subject for task in (FIRM_IMPORTERS, SERVICE_PARTNERS) for q in inputs.queries[task]}
-    for documents in batch_queries.product_documents(session, firms).values():
-        texts.update(product_document(n, d, h) for n, d, h in documents)
-    return sorted(texts)
-
-
-def first_stage_texts(session: Session, task: str, queries: Sequence[Query]) -> list[list[str]]:
-    """Per query, the texts its first stage encodes (what ``screen`` searches with): an
-    inquiry's text, or a firm's product documents (empty: nothing to search with)."""
-    if task == INQUIRY_SUPPLIERS:
-        needs = batch_queries.need_texts(session, (q.subject for q in queries))
-        return [[inquiry_query(needs[q.subject])] if q.subject in needs else [] for q in queries]
-    if task == FIRM_IMPORTERS:
-        documents = batch_queries.product_documents(session, {q.subject for q in queries})
-        return [
-            [product_document(n, d, h) for n, d, h in documents.get(q.subject, [])] for q in queries
-        ]
-    raise ValueError(f"{task} has no per-query first stage")
+    return QueryTexts(
+        needs={subject: inquiry_query(text) for subject, text in needs.items()},
+        documents={
+            firm: [product_document(n, d, h) for n, d, h in documents]
+            for firm, documents in batch_queries.product_documents(session, firms).items()
+        },
+    )
 
 
 def keys(queries: Sequence[Query]) -> list[str]:

@@ -21,6 +21,7 @@ replayed onto the new state before it is swapped in.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import threading
@@ -605,12 +606,16 @@ class _Side:
     delta_vectors: Matrix
     delta_meta: tuple[dict[str, Any], ...]
 
+    @functools.cached_property
+    def delta_position(self) -> dict[int, int]:
+        """Item id -> its last row in the delta (one pass, not one scan per item asked)."""
+        return {int(item): p for p, item in enumerate(self.delta_ids.tolist())}
+
     def state(
         self, item: int, label: int, base_vector: Matrix, base_meta: pd.DataFrame
     ) -> _ItemState | None:
-        hits = np.flatnonzero(self.delta_ids == item)
-        if len(hits):
-            p = int(hits[-1])
+        p = self.delta_position.get(item)
+        if p is not None:
             return _ItemState(True, self.delta_vectors[p], dict(self.delta_meta[p]))
         if label < 0:
             return None

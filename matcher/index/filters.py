@@ -67,6 +67,11 @@ def _norm(value: Any) -> str:
     return str(value).strip().lower()
 
 
+def normalize(value: Any) -> str:
+    """A filter value as the postings compare it (case and surrounding space ignored)."""
+    return _norm(value)
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -88,6 +93,12 @@ def _keys(kind: FieldKind, value: Any) -> Iterable[str]:
                 yield text[:depth]
         if len(text) < 6:
             yield _EXACT_PREFIX + text
+
+
+def filed_under(kind: FieldKind, value: Any) -> frozenset[str]:
+    """The keys an item's ``value`` is filed under in a field of ``kind`` (a missing value:
+    none), so code outside the postings (the nightly screening) asks what a filter would."""
+    return frozenset(_keys(kind, value))
 
 
 class Postings:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -18,6 +19,7 @@ from matcher.batch.queries import (
     SERVICE_PARTNERS,
     Inputs,
     Query,
+    QueryTexts,
 )
 from matcher.batch.worker import settle_ties
 from matcher.storage import batch_runs
@@ -62,6 +64,7 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     ]
     assert parts[0].keys == ("N00", "N01", "N02", "N03")
     stored = Plan.from_json(first.to_json())
+    assert Plan.read({**first.to_json(), "format": 1}) is None  # another format: rank all once
     assert stored.partitions() == parts and stored.as_of == AS_OF
 
     changed = {**needs, "N03": "edited", "N10": "new"}
@@ -69,7 +72,7 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     second = decide(
         _inputs(changed),
         {INQUIRY_SUPPLIERS: moved, FIRM_IMPORTERS: {"E1@HAN": "c"}},
-        first.to_json(),
+        Plan.read(first.to_json()),
         full=False,
         partition_size=4,
     )
@@ -82,7 +85,7 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     ranker = decide(
         _inputs(needs, {**TASK_FPS, FIRM_IMPORTERS: "a new ranker"}),
         candidates,
-        first.to_json(),
+        Plan.read(first.to_json()),
         full=False,
         partition_size=4,
     )
@@ -95,15 +98,36 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     supplier = decide(
         _inputs(needs, suppliers={"E1": "e1 with new prices", "E2": "e2"}),
         candidates,
-        first.to_json(),
+        Plan.read(first.to_json()),
         {INQUIRY_SUPPLIERS: {"N01": {"E2"}, "N05": {"E2", "E1"}, "N06": {"E1"}}},
         full=False,
         partition_size=4,
     )
     assert supplier.recompute[INQUIRY_SUPPLIERS] == ["N05", "N06"]
     assert supplier.reasons[INQUIRY_SUPPLIERS] == {"results": 2}
-    full = decide(_inputs(needs), candidates, first.to_json(), full=True, partition_size=4)
+    old = Plan.read(first.to_json())
+    full = decide(_inputs(needs), candidates, old, full=True, partition_size=4)
     assert full.reasons[INQUIRY_SUPPLIERS] == {"full": 10}
+
+
+def test_query_texts_give_each_first_stage_its_texts_and_the_encoder_each_text_once() -> None:
+    texts = QueryTexts(
+        needs={1: "query: noodles", 2: "query: valves"},
+        documents={7: ["valve 8481", "pump 8413"], 8: ["valve 8481"]},
+    )
+    assert texts.all() == ["pump 8413", "query: noodles", "query: valves", "valve 8481"]
+    inquiries = [
+        Query(INQUIRY_SUPPLIERS, "N2", 2, None, "f"),
+        Query(INQUIRY_SUPPLIERS, "N9", 9, None, "f"),
+    ]
+    assert texts.of(INQUIRY_SUPPLIERS, inquiries) == [["query: valves"], []]  # N9: gone
+    firms = [
+        Query(FIRM_IMPORTERS, "E7@HAN", 7, "HAN", "f"),
+        Query(FIRM_IMPORTERS, "E9@HAN", 9, "HAN", "f"),
+    ]
+    assert texts.of(FIRM_IMPORTERS, firms) == [["valve 8481", "pump 8413"], []]
+    with pytest.raises(ValueError, match="no per-query first stage"):
+        texts.of(SERVICE_PARTNERS, [])
 
 
 def _rec(
