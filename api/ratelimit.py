@@ -1,4 +1,4 @@
-"""Per-key rate limits: ``429`` with ``Retry-After`` once a caller spends its budget.
+r"""Per-key rate limits: ``429`` with ``Retry-After`` once a caller spends its budget.
 
 Why: partner platforms call the API from batch jobs, and one runaway loop must not starve
 the others (matching is CPU-bound on a small machine). Each caller gets
@@ -7,8 +7,16 @@ the others (matching is CPU-bound on a small machine). Each caller gets
 **Who is a caller.** The API key presented (``X-API-Key`` or ``Authorization: Bearer``),
 identified by its SHA-256 so the raw key never reaches Redis or memory dumps; without a key,
 the client address (behind a proxy, run uvicorn with ``--proxy-headers`` so that address is
-the real client's). The limit runs before authentication, so it also shields the key lookup;
-an unknown key simply gets a budget of its own.
+the real client's). The limit runs before authentication, so it also shields the key lookup.
+
+**Unknown keys.** An unknown key would get a budget of its own, so a caller sending a fresh
+made-up key with every request would never be limited. Each ``401`` a request with a key
+gets is therefore also counted against the client address (``unknown-key:<address>``, the
+same budget and window); once an address spends it, every request it sends with a key is
+answered ``429`` with ``Retry-After`` until that window ends, valid keys included (the
+limiter cannot tell them apart before authentication, and this is the key-guessing
+lockout). Each worker process learns of the lockout at its next ``401`` from that address,
+so with N workers an address gets at most N more ``401``\ s than the budget.
 
 **Which window.** A fixed window anchored at each caller's first request (not at clock
 boundaries): the first request starts a window of ``window_seconds``, every request in it
@@ -296,8 +304,13 @@ def identify(scope: Scope) -> str:
             key = key or value[7:].strip()
     if key is not None:
         return "key:" + hashlib.sha256(key).hexdigest()[:32]
+    return f"addr:{address(scope)}"
+
+
+def address(scope: Scope) -> str:
+    """The client address a request came from."""
     client = scope.get("client")
-    return f"addr:{client[0] if client else 'unknown'}"
+    return client[0] if client else "unknown"
 
 
 def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
@@ -313,22 +326,57 @@ class RateLimitMiddleware:
     task per request): counts each non-exempt HTTP request, answers over-limit ones with a
     ``429`` problem and adds the budget headers to the rest."""
 
+    # Addresses locked out for unknown keys kept in this process at most (expired ones are
+    # dropped first; beyond that the oldest lockouts go, which only ends them early).
+    MAX_LOCKOUTS = 10_000
+
     def __init__(
-        self, app: ASGIApp, limiter: RateLimiter, exempt: Iterable[str] = EXEMPT_PATHS
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        exempt: Iterable[str] = EXEMPT_PATHS,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.exempt = frozenset(exempt)
+        self.clock = clock
+        self._locked: dict[str, float] = {}  # address -> when its unknown-key lockout ends
+
+    async def _hit(self, identity: str) -> Decision:
+        if self.limiter.blocking:
+            return await anyio.to_thread.run_sync(self.limiter.hit, identity)
+        return self.limiter.hit(identity)
+
+    def _lock_out(self, where: str, decision: Decision) -> None:
+        now = self.clock()
+        if len(self._locked) >= self.MAX_LOCKOUTS:
+            self._locked = {a: t for a, t in self._locked.items() if t > now}
+            while len(self._locked) >= self.MAX_LOCKOUTS:
+                del self._locked[next(iter(self._locked))]
+        self._locked[where] = now + decision.reset_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         identity = identify(scope)
-        if self.limiter.blocking:
-            decision = await anyio.to_thread.run_sync(self.limiter.hit, identity)
-        else:
-            decision = self.limiter.hit(identity)
+        keyed, where = identity.startswith("key:"), address(scope)
+        if keyed and where in self._locked:
+            wait = self._locked[where] - self.clock()
+            if wait > 0:
+                response = problem(
+                    429,
+                    "Too many requests with unknown or revoked API keys from this address; "
+                    f"retry after {math.ceil(wait)} s.",
+                    kind="rate-limited",
+                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
+                    instance=str(scope.get("path", "")),
+                )
+                await response(scope, receive, send)
+                return
+            del self._locked[where]
+        decision = await self._hit(identity)
         if not decision.allowed:
             response = problem(
                 429,
@@ -348,6 +396,10 @@ class RateLimitMiddleware:
         async def send_with_budget(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", ()), *extra]}
+                if keyed and message.get("status") == 401:
+                    failed = await self._hit(f"unknown-key:{where}")
+                    if not failed.allowed:
+                        self._lock_out(where, failed)
             await send(message)
 
         await self.app(scope, receive, send_with_budget)

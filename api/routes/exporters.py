@@ -40,6 +40,7 @@ def importers_for_exporter(
     firm = get_exporter(session, exporter_id)
     if firm is None:
         raise NotFoundError("exporter", exporter_id)
-    code = visibility.write_center(principal, center.value if center else None, "center")
+    name = center.value if center else None
+    code = visibility.read_center(principal, name, "firm at center", f"{exporter_id}@{name}")
     result = service.shortlist(ShortlistRequest(firm.id, code, top_k))
     return shortlist_response(exporter_id, code, result)

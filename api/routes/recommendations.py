@@ -266,9 +266,8 @@ def inquiry_suppliers(
 def _firm_center(principal: Principal, exporter_id: str, center: CenterCode | None) -> str:
     """The center whose importers are asked for: a staff key's own (another center's is 404,
     as if the firm were unknown there), else the key's only center; admins name one."""
-    if principal.role is Role.STAFF and center is not None and center not in principal.centers:
-        raise NotFoundError("firm at center", f"{exporter_id}@{center.value}")
-    code = visibility.write_center(principal, center.value if center else None)
+    name = center.value if center else None
+    code = visibility.read_center(principal, name, "firm at center", f"{exporter_id}@{name}")
     if code is None:
         raise InputValidationError("center", "name the center whose importers you want")
     return code

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from matcher.domain.centers import BY_CODE
 from matcher.domain.enums import Role
-from matcher.errors import InputValidationError
+from matcher.errors import InputValidationError, NotFoundError
 from matcher.storage.api_keys import Principal
 from matcher.storage.tables import (
     BuyerRow,
@@ -111,6 +111,16 @@ def write_center(principal: Principal, center: str | None, field: str = "center"
         mine = ", ".join(_centers(principal))
         raise InputValidationError(field, f"{center} is not one of this key's centers ({mine})")
     return center
+
+
+def read_center(principal: Principal, center: str | None, what: str, key: str) -> str | None:
+    """The center a read by ``principal`` is about. A staff key naming a center not its own
+    gets 404 for ``what`` ``key`` (as if unknown there), as every other read outside its
+    centers does, so a question about another center discloses nothing; otherwise as
+    ``write_center`` (a staff key's only center by default; admins any or none)."""
+    if principal.role is Role.STAFF and center is not None and center not in principal.centers:
+        raise NotFoundError(what, key)
+    return write_center(principal, center)
 
 
 Rule = Callable[[Principal], "ColumnElement[bool] | None"]

@@ -16,13 +16,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Header, HTTPException
 from fastapi.testclient import TestClient
 
 from api import errors
+from api.auth import PrincipalDep
 from api.main import create_app
 from api.ratelimit import (
     DEFAULT_NAMESPACE,
@@ -41,6 +42,7 @@ from matcher.storage.database import session_scope
 
 PROBLEM = "application/problem+json"
 PING = "/v1/test-ping"  # a test-only route: cheap, no index, no auth dependency
+WHOAMI = "/v1/test-whoami"  # a test-only route behind the key check
 LIMIT = 10
 
 
@@ -254,6 +256,10 @@ def _app(tmp_path: Path, redis_url: str | None) -> FastAPI:
     def ping() -> dict[str, bool]:
         return {"ok": True}
 
+    @app.get(WHOAMI, include_in_schema=False)
+    def whoami(principal: PrincipalDep) -> dict[str, str]:
+        return {"name": principal.name}
+
     return app
 
 
@@ -306,6 +312,55 @@ def test_the_11th_request_in_a_window_of_10_gets_429_with_retry_after(
             response = client.get(path, headers={"X-API-Key": first})
             assert response.status_code != 429, (path, response.text)
             assert "ratelimit-limit" not in response.headers
+
+
+def test_an_address_sending_made_up_keys_is_locked_out_after_its_budget(
+    tmp_path: Path, backend: str | None
+) -> None:
+    """A fresh made-up key per request would have a fresh budget each time: the 401s are
+    counted against the address too, and past the budget its keyed requests get 429."""
+    app = _app(tmp_path, backend)
+    client = TestClient(app)
+    (valid,) = _keys(app, 1)
+    assert client.get(WHOAMI, headers={"X-API-Key": valid}).status_code == 200
+    statuses = [
+        client.get(WHOAMI, headers={"X-API-Key": f"made-up-{uuid.uuid4().hex}"}).status_code
+        for _ in range(LIMIT + 1)
+    ]
+    assert statuses == [401] * (LIMIT + 1)  # the (LIMIT + 1)th spends the budget
+    refused = client.get(WHOAMI, headers={"X-API-Key": f"made-up-{uuid.uuid4().hex}"})
+    assert refused.status_code == 429 and "unknown or revoked API keys" in refused.json()["detail"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    # The lockout is per address: a valid key from it waits too; probes still pass.
+    assert client.get(WHOAMI, headers={"X-API-Key": valid}).status_code == 429
+    assert client.get("/v1/health", headers={"X-API-Key": valid}).status_code == 200
+
+
+def test_a_lockout_for_unknown_keys_ends_with_its_window() -> None:
+    clock = FakeClock()
+    app = FastAPI()
+    errors.install(app)
+    app.add_middleware(
+        RateLimitMiddleware, limiter=MemoryRateLimiter(LIMIT, 1.0, clock=clock), clock=clock
+    )
+
+    @app.get(WHOAMI)
+    def whoami(x_api_key: Annotated[str, Header()]) -> dict[str, str]:
+        if x_api_key != "tm_valid":
+            raise HTTPException(401, "unknown key")
+        return {"name": "valid"}
+
+    client = TestClient(app)
+    made_up = [client.get(WHOAMI, headers={"X-API-Key": f"tm_{i}"}) for i in range(LIMIT + 1)]
+    assert [r.status_code for r in made_up] == [401] * (LIMIT + 1)
+    refused = client.get(WHOAMI, headers={"X-API-Key": "tm_valid"})
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    clock.now += 0.6
+    assert client.get(WHOAMI, headers={"X-API-Key": "tm_valid"}).status_code == 429
+    clock.now += 0.4  # the address's window (and lockout) ends
+    assert client.get(WHOAMI, headers={"X-API-Key": "tm_valid"}).status_code == 200
+    # Requests without a key are not locked out: they have the address's own budget.
+    assert client.get(WHOAMI).status_code == 422  # (the route requires the header)
 
 
 def test_redis_stores_no_raw_key(tmp_path: Path, redis_url: str) -> None:
