@@ -313,6 +313,25 @@ def address(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    detail: str,
+    retry_after: int,
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """Answer ``429`` (problem+json) with ``Retry-After`` and any budget ``headers``."""
+    response = problem(
+        429,
+        detail,
+        kind="rate-limited",
+        headers={"Retry-After": str(retry_after), **{k.decode(): v.decode() for k, v in headers}},
+        instance=str(scope.get("path", "")),
+    )
+    await response(scope, receive, send)
+
+
 def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     return [
         (b"ratelimit-limit", str(decision.limit).encode()),
@@ -356,42 +375,35 @@ class RateLimitMiddleware:
                 del self._locked[next(iter(self._locked))]
         self._locked[where] = now + decision.reset_seconds
 
+    def _lockout_left(self, where: str) -> float:
+        """Seconds left of ``where``'s unknown-key lockout (0: none; an ended one is dropped)."""
+        ends = self._locked.get(where)
+        if ends is None:
+            return 0.0
+        left = ends - self.clock()
+        if left <= 0:
+            del self._locked[where]
+        return max(left, 0.0)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") in self.exempt:
             await self.app(scope, receive, send)
             return
         identity = identify(scope)
         keyed, where = identity.startswith("key:"), address(scope)
-        if keyed and where in self._locked:
-            wait = self._locked[where] - self.clock()
-            if wait > 0:
-                response = problem(
-                    429,
-                    "Too many requests with unknown or revoked API keys from this address; "
-                    f"retry after {math.ceil(wait)} s.",
-                    kind="rate-limited",
-                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
-                    instance=str(scope.get("path", "")),
-                )
-                await response(scope, receive, send)
-                return
-            del self._locked[where]
-        decision = await self._hit(identity)
-        if not decision.allowed:
-            response = problem(
-                429,
-                f"More than {decision.limit} requests in the rate-limit window; retry after "
-                f"{decision.retry_after} s.",
-                kind="rate-limited",
-                headers={
-                    "Retry-After": str(decision.retry_after),
-                    **{k.decode(): v.decode() for k, v in _headers(decision)},
-                },
-                instance=str(scope.get("path", "")),
-            )
-            await response(scope, receive, send)
+        wait = self._lockout_left(where) if keyed else 0.0
+        if wait > 0:
+            retry = max(1, math.ceil(wait))
+            detail = "Too many requests with unknown or revoked API keys from this address"
+            await _refuse(scope, receive, send, f"{detail}; retry after {retry} s.", retry, [])
             return
+        decision = await self._hit(identity)
         extra = _headers(decision)
+        if not decision.allowed:
+            detail = f"More than {decision.limit} requests in the rate-limit window"
+            retry = decision.retry_after
+            await _refuse(scope, receive, send, f"{detail}; retry after {retry} s.", retry, extra)
+            return
 
         async def send_with_budget(message: Message) -> None:
             if message["type"] == "http.response.start":

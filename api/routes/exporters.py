@@ -40,7 +40,6 @@ def importers_for_exporter(
     firm = get_exporter(session, exporter_id)
     if firm is None:
         raise NotFoundError("exporter", exporter_id)
-    name = center.value if center else None
-    code = visibility.read_center(principal, name, "firm at center", f"{exporter_id}@{name}")
+    code = visibility.firm_center(principal, exporter_id, center.value if center else None)
     result = service.shortlist(ShortlistRequest(firm.id, code, top_k))
     return shortlist_response(exporter_id, code, result)

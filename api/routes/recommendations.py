@@ -266,8 +266,7 @@ def inquiry_suppliers(
 def _firm_center(principal: Principal, exporter_id: str, center: CenterCode | None) -> str:
     """The center whose importers are asked for: a staff key's own (another center's is 404,
     as if the firm were unknown there), else the key's only center; admins name one."""
-    name = center.value if center else None
-    code = visibility.read_center(principal, name, "firm at center", f"{exporter_id}@{name}")
+    code = visibility.firm_center(principal, exporter_id, center.value if center else None)
     if code is None:
         raise InputValidationError("center", "name the center whose importers you want")
     return code

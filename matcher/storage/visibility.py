@@ -113,13 +113,14 @@ def write_center(principal: Principal, center: str | None, field: str = "center"
     return center
 
 
-def read_center(principal: Principal, center: str | None, what: str, key: str) -> str | None:
-    """The center a read by ``principal`` is about. A staff key naming a center not its own
-    gets 404 for ``what`` ``key`` (as if unknown there), as every other read outside its
-    centers does, so a question about another center discloses nothing; otherwise as
-    ``write_center`` (a staff key's only center by default; admins any or none)."""
+def firm_center(principal: Principal, exporter_id: str, center: str | None) -> str | None:
+    """The center whose importers a read about firm ``exporter_id`` is for. A staff key
+    naming a center not its own gets 404 for the firm at that center (as if unknown there),
+    as every other read outside its centers does, so a question about another center
+    discloses nothing; otherwise as ``write_center`` (a staff key's only center by default;
+    admins any or none)."""
     if principal.role is Role.STAFF and center is not None and center not in principal.centers:
-        raise NotFoundError(what, key)
+        raise NotFoundError("firm at center", f"{exporter_id}@{center}")
     return write_center(principal, center)
 
 
