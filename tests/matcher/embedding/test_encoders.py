@@ -30,7 +30,7 @@ class TestMultilingualE5(EncoderContract):
     ]
 
     def make_encoder(self) -> SentenceTransformerEncoder:
-        encoder = build_encoder(Settings(_env_file=None))  # type: ignore[call-arg]
+        encoder = build_encoder(Settings(encoder_runtime="torch", _env_file=None))  # type: ignore[call-arg]
         assert isinstance(encoder, SentenceTransformerEncoder)
         assert encoder.name == "multilingual-e5-small"  # the default
         return encoder
