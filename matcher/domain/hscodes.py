@@ -148,6 +148,26 @@ def deepest_agreement(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return 0
 
 
+def agreement_levels(wanted: tuple[str, ...], offered: Iterable[object]) -> list[int]:
+    """``deepest_agreement(wanted, (code,))`` for each offered code (a missing or empty
+    code agrees at no level), with ``wanted``'s prefix sets built once: the live match asks
+    this of every retrieved product."""
+    if not wanted:
+        return [0 for _ in offered]
+    sets = prefix_sets(wanted)
+    levels: list[int] = []
+    for code in offered:
+        level = 0
+        if isinstance(code, str) and code:
+            for depth_index in range(len(_VALID_LENGTHS) - 1, -1, -1):
+                depth = _VALID_LENGTHS[depth_index]
+                if len(code) >= depth and code[:depth] in sets[depth_index]:
+                    level = depth_index + 1
+                    break
+        levels.append(level)
+    return levels
+
+
 def best_agreement(wanted: Iterable[str], offered: str) -> tuple[int, str | None]:
     """The deepest agreement between any wanted code and an offered code, and which one."""
     best, best_code = 0, None

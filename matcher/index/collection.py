@@ -398,15 +398,16 @@ class VectorCollection:
         """Metadata rows for external ids (live ones), indexed by id, in the given order."""
         st = self.state
         wanted = np.asarray(ids, dtype=np.int64)
-        delta_pos = {int(i): p for p, i in enumerate(st.delta_ids)}
-        frames: list[pd.DataFrame] = []
-        base_ids = [i for i in wanted if int(i) not in delta_pos]
-        labels = st.labels_of(np.asarray(base_ids, dtype=np.int64))
+        in_delta = np.isin(wanted, st.delta_ids)
+        labels = st.labels_of(wanted[~in_delta])
         if len(st.tombstones):
             labels = labels[~np.isin(labels, st.tombstones)]
-        if len(labels):
-            frames.append(st.meta.iloc[labels].set_axis(st.ids[labels], axis=0))
-        extra = [int(i) for i in wanted if int(i) in delta_pos]
+        base = st.meta.iloc[labels].set_axis(st.ids[labels], axis=0)
+        if not in_delta.any():
+            return base  # labels_of keeps the given order: nothing to merge or reorder
+        delta_pos = {int(i): p for p, i in enumerate(st.delta_ids)}
+        frames: list[pd.DataFrame] = [base] if len(labels) else []
+        extra = [int(i) for i in wanted[in_delta]]
         if extra:
             frames.append(pd.DataFrame([st.delta_meta[delta_pos[i]] for i in extra], index=extra))
         if not frames:

@@ -264,13 +264,12 @@ class MatchService:
         recall@200 (``learning.datasets.candidate_pool``)."""
         if len(frame) <= self.candidates:
             return frame
-        wanted = tuple(request.hs_codes)
-        levels = np.asarray(
-            [
-                min(hscodes.deepest_agreement(wanted, (str(c),)), 2) if c else 0
-                for c in frame["hs_code"]
-            ],
-            dtype=float,
+        levels = np.minimum(
+            np.asarray(
+                hscodes.agreement_levels(tuple(request.hs_codes), frame["hs_code"].tolist()),
+                dtype=float,
+            ),
+            2.0,
         )
         sims = frame["similarity"].to_numpy(dtype=float)
         score = first_stage_score(sims, levels, np.zeros(len(frame)))

@@ -76,3 +76,15 @@ def test_deepest_agreement_is_the_best_pairwise_level(a: list[str], b: list[str]
     """The set-based shortcut the ranking path uses equals the pairwise definition."""
     pairwise = max(hscodes.agreement_level(x, y) for x in a for y in b)
     assert hscodes.deepest_agreement(tuple(a), tuple(b)) == pairwise
+
+
+@given(
+    st.lists(_CODES, max_size=4),
+    st.lists(st.one_of(_CODES, st.none(), st.just("")), max_size=6),
+)
+def test_agreement_levels_equal_deepest_agreement_per_code(
+    wanted: list[str], offered: list[str | None]
+) -> None:
+    """The live match's per-product levels equal the pairwise definition, code by code."""
+    expected = [hscodes.deepest_agreement(tuple(wanted), (c,)) if c else 0 for c in offered]
+    assert hscodes.agreement_levels(tuple(wanted), offered) == expected
