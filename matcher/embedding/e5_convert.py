@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 import struct
 import tempfile
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher._lazy import require
+from matcher.embedding.staged_dir import staged_dir
 from matcher.errors import ConfigurationError
 
 MODEL_DIR_NAME = "multilingual-e5-small"
@@ -306,9 +306,7 @@ def convert(target: Path, source: Path | None = None) -> Path:
     safetensors_numpy = require("safetensors.numpy", "safetensors")
     source = source or source_path()
     e5 = read_e5_file(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    with staged_dir(target) as staging:
         safetensors_numpy.save_file(
             bert_state_dict(e5), str(staging / "model.safetensors"), metadata={"format": "pt"}
         )
@@ -422,16 +420,6 @@ def convert(target: Path, source: Path | None = None) -> Path:
                 "converter": "matcher.embedding.e5_convert",
             },
         )
-        # mkdtemp makes a private (0700) directory; the model must be readable by the
-        # service user too.
-        for path in [staging, *staging.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 

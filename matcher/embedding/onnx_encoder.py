@@ -84,9 +84,7 @@ class OnnxEncoder:
         tokenizer = tokenizers.Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=self._max_seq_length())
-        prompts = self._prompts()
-        config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
-        return session, tokenizer, prompts, int(config["hidden_size"])
+        return session, tokenizer, self._prompts(), self._hidden_size()
 
     def _max_seq_length(self) -> int:
         path = self.model_dir / "sentence_bert_config.json"
@@ -102,14 +100,21 @@ class OnnxEncoder:
 
     @property
     def dim(self) -> int:
-        return self._load()[3]
+        if self._loaded is not None:
+            return self._loaded[3]
+        return self._hidden_size()  # without loading the session (caches ask first)
+
+    def _hidden_size(self) -> int:
+        config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
+        return int(config["hidden_size"])
 
     @property
     def max_seq_length(self) -> int:
         return self._max_seq_length()
 
     def tokenize_count(self, text: str, role: str) -> int:
-        """Tokens the model sees for ``text`` (prompt and special tokens included)."""
+        """Tokens the model sees for ``text`` (prompt and special tokens included; after
+        truncation, so at most ``max_seq_length``)."""
         _, tokenizer, prompts, _ = self._load()
         return len(tokenizer.encode(prompts[_role(role)] + text).ids)
 
@@ -151,6 +156,8 @@ class OnnxEncoder:
         return self._encode(texts, "query")
 
     def encode_documents(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        """``show_progress`` is accepted for the protocol and ignored: callers report
+        progress per call (the embedding cache encodes 4,096 texts a call)."""
         return self._encode(texts, "document")
 
 

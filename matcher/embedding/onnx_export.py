@@ -20,12 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from matcher._lazy import require
+from matcher.embedding.staged_dir import staged_dir
 from matcher.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -107,9 +106,7 @@ def export(model_dir: Path) -> Path:
     optimizer = require("onnxruntime.transformers.optimizer", "onnxruntime")
     _check_pooling(model_dir)
     module, config = _pooled_module(model_dir)
-    target = model_dir / ONNX_DIR
-    staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_DIR}-", dir=model_dir))
-    try:
+    with staged_dir(model_dir / ONNX_DIR) as staging:
         raw = staging / "raw.onnx"
         ids = torch.ones((2, 8), dtype=torch.int64)
         with torch.no_grad():
@@ -151,13 +148,5 @@ def export(model_dir: Path) -> Path:
             + "\n",
             encoding="utf-8",
         )
-        for path in [staging, *staging.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     log.info("exported %s (fused: %s)", onnx_path(model_dir), stats)
     return onnx_path(model_dir)
