@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from api import errors, idempotency, observability, ratelimit, ui
 from api.routes import (
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Per worker process: native thread pools sized for one query at a time.
+        native = threadpool_limits(limits=settings.api_native_threads)
         _load_service(app, runtime)
         # The HS suggester embeds the nomenclature on its first start (minutes, then cached);
         # matching is served meanwhile and /v1/hs/suggest answers 503 until it is ready.
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         stop.set()
         runtime.engine.dispose()
+        native.restore_original_limits()
 
     app = FastAPI(
         title="TradeMatch",

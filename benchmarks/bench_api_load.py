@@ -525,12 +525,18 @@ def run(
 
     baseline = in_process(settings, bodies)
     gc.collect()
-    import torch
+    if settings.encoder_runtime == "torch":
+        import torch
 
+        threads = (
+            f"torch intra-op threads {torch.get_num_threads()} (OMP_NUM_THREADS="
+            f"{os.environ.get('OMP_NUM_THREADS', 'unset')}, inherited by the server)"
+        )
+    else:
+        threads = "onnxruntime, one thread a query"
     console.print(
-        f"torch intra-op threads {torch.get_num_threads()} on {os.cpu_count()} cores "
-        f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, inherited by the "
-        f"server); load average before the run {os.getloadavg()[0]:.1f}"
+        f"encoder {settings.encoder} on {threads}, {os.cpu_count()} cores; "
+        f"load average before the run {os.getloadavg()[0]:.1f}"
     )
     base = percentiles(baseline.total_ms)
     print_table(

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from distributed import WorkerPlugin
+from threadpoolctl import threadpool_limits
 
 from matcher.batch.queries import FIRM_IMPORTERS, INQUIRY_SUPPLIERS, SERVICE_PARTNERS, Query
 from matcher.batch.screening import Screened, top_candidates
@@ -127,9 +128,9 @@ class Services:
 
 class BatchWorker(WorkerPlugin):
     """Builds ``Services`` on each worker from the driver's ``Settings``. ``torch_threads``:
-    torch's threads, and onnxruntime's encoding threads, per worker process (1, so N workers
-    on N cores do not oversubscribe); None leaves them, for workers that are threads of the
-    driver's own process."""
+    the threads of torch, onnxruntime's encoding, BLAS/OpenMP and FAISS's batch search, per
+    worker process (1, so N workers on N cores do not oversubscribe); None leaves them, for
+    workers that are threads of the driver's own process."""
 
     idempotent = False  # a new night's registration replaces the last (new index versions)
 
@@ -138,13 +139,21 @@ class BatchWorker(WorkerPlugin):
         self.dim = dim
         self.torch_threads = torch_threads
         self.services: dict[str, Services] = {}  # by worker address (in-process workers share)
+        self._native: Any = None  # the thread-pool limits set up in this worker process
 
     def setup(self, worker: Any) -> None:
         if self.torch_threads is not None:
             import torch
 
             torch.set_num_threads(self.torch_threads)
-            settings = self.settings.model_copy(update={"encoder_threads": self.torch_threads})
+            # numpy's OpenBLAS and FAISS's OpenMP too: idle pool threads spin-wait.
+            self._native = threadpool_limits(limits=self.torch_threads)
+            settings = self.settings.model_copy(
+                update={
+                    "encoder_threads": self.torch_threads,
+                    "index_batch_threads": self.torch_threads,
+                }
+            )
         else:
             settings = self.settings
         self.services[worker.address] = Services(settings, self.dim)
@@ -153,6 +162,9 @@ class BatchWorker(WorkerPlugin):
         services = self.services.pop(worker.address, None)
         if services is not None:
             services.close()
+        if self._native is not None:
+            self._native.restore_original_limits()
+            self._native = None
 
 
 def _services() -> Services:
