@@ -13,21 +13,21 @@ the generator gave up on are worked off, so they do not load the next rate.
 
 Workers: the production setting is ``Settings.workers``, whose default (1) is what the
 Dockerfile's ``tradematch serve`` runs, so ``--workers`` defaults to the configured value; it
-takes several values to compare them in one run. Measured here (100k products, 2 shared cores,
-other agents' jobs running; 60 s per rate unless noted):
+takes several values to compare them in one run. Measured here (100k products, 2 cores,
+60 s per rate):
 
-- 1 worker, torch's default two intra-op threads: 10 req/s held for 10 s (p99 246 ms) but
-  collapsed over 60 s (294 of 600 timed out), 20 and 40 req/s collapsed. With two OpenMP
-  threads on two cores, any other busy thread (a concurrent request, the load generator, a
-  neighbour) stalls every parallel region: one query's encode took ~870 ms instead of ~44 ms
-  single-threaded with one niced neighbour busy.
-- ``OMP_NUM_THREADS=1`` (one intra-op thread): 2 workers served 10 req/s with p99 159 ms and
-  no error; 1 worker, bound by the GIL at ~80 ms of CPU a match, tipped over at 10 req/s
-  within 60 s; neither held 20 req/s (a match costs ~80 ms of CPU: encode ~38, retrieve ~16,
-  rank ~16, HTTP ~12, so 20 req/s needs 1.6 of the 2 cores before the load generator).
+- Before 2026-11-24, on torch: a match cost ~80 ms of CPU (encode ~38, retrieve ~16, rank
+  ~16, HTTP ~12); with ``OMP_NUM_THREADS=1`` 2 workers held 10 req/s (p99 159 ms) and neither
+  1 nor 2 held 20 req/s.
+- 2026-11-24: the query encoder on onnxruntime (one thread a query), numpy's OpenBLAS and
+  OpenMP held to one thread per worker (``api_native_threads``: the second OpenBLAS thread
+  spin-waited through every match, 73 against 39 ms of server CPU a request), and the match
+  path's pandas and FAISS reconstruct overheads trimmed. 20 req/s: p99 71 ms with 1 worker,
+  68 ms with 2, no errors (PASS). 40 req/s: 1 worker collapses (GIL-bound), 2 workers do
+  37.9/s with p99 4.5 s (CPU-bound: ~40 ms a match on 2 cores).
 
 So the default stays the production value (1), which is what the acceptance figure is about;
-pass ``--workers 1 2`` (and ``OMP_NUM_THREADS=1``, inherited by the server) to compare.
+pass ``--workers 1 2`` to compare.
 
 Requests: realistic multilingual inquiries, top_k 10: the demo generator's own inquiry texts
 from the store (English, Vietnamese, Korean; with HS codes in about 60%, quantities, target
