@@ -155,17 +155,16 @@ def agreement_levels(wanted: tuple[str, ...], offered: Iterable[object]) -> list
     if not wanted:
         return [0 for _ in offered]
     sets = prefix_sets(wanted)
-    levels: list[int] = []
-    for code in offered:
-        level = 0
-        if isinstance(code, str) and code:
-            for depth_index in range(len(_VALID_LENGTHS) - 1, -1, -1):
-                depth = _VALID_LENGTHS[depth_index]
-                if len(code) >= depth and code[:depth] in sets[depth_index]:
-                    level = depth_index + 1
-                    break
-        levels.append(level)
-    return levels
+
+    def level(code: object) -> int:  # deepest_agreement's loop, for one code
+        if isinstance(code, str):
+            for lv in range(len(_VALID_LENGTHS), 0, -1):
+                depth = _VALID_LENGTHS[lv - 1]
+                if len(code) >= depth and code[:depth] in sets[lv - 1]:
+                    return lv
+        return 0
+
+    return [level(code) for code in offered]
 
 
 def best_agreement(wanted: Iterable[str], offered: str) -> tuple[int, str | None]:

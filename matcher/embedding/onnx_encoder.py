@@ -25,8 +25,9 @@ import json
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,6 +35,11 @@ from matcher._lazy import require
 from matcher.embedding.encoders import Vectors
 from matcher.embedding.onnx_export import onnx_path
 from matcher.errors import ConfigurationError
+
+
+class _Runtime(NamedTuple):
+    session: Any  # onnxruntime.InferenceSession
+    tokenizer: Any  # tokenizers.Tokenizer, truncating at max_seq_length
 
 
 class OnnxEncoder:
@@ -52,23 +58,45 @@ class OnnxEncoder:
         self._name = name or self.model_dir.name
         self.batch_size = batch_size
         self.threads = threads
-        self._loaded: tuple[Any, Any, dict[str, str], int] | None = None
+        self._runtime: _Runtime | None = None
         self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return self._name
 
-    def _load(self) -> tuple[Any, Any, dict[str, str], int]:
-        """(session, tokenizer, prompts, dim), loaded once, thread-safely."""
-        if self._loaded is not None:
-            return self._loaded
-        with self._lock:
-            if self._loaded is None:
-                self._loaded = self._open()
-        return self._loaded
+    def _json(self, name: str) -> dict[str, Any]:
+        path = self.model_dir / name
+        config: dict[str, Any] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        )
+        return config
 
-    def _open(self) -> tuple[Any, Any, dict[str, str], int]:
+    @cached_property
+    def dim(self) -> int:
+        return int(self._json("config.json")["hidden_size"])
+
+    @cached_property
+    def max_seq_length(self) -> int:
+        return int(self._json("sentence_bert_config.json").get("max_seq_length") or 512)
+
+    @cached_property
+    def _prompts(self) -> dict[str, str]:
+        prompts: dict[str, str] = (
+            self._json("config_sentence_transformers.json").get("prompts") or {}
+        )
+        document = prompts.get("document", prompts.get("passage", ""))
+        return {"query": prompts.get("query", ""), "document": document}
+
+    def _load(self) -> _Runtime:
+        """The session and tokenizer, loaded once, thread-safely."""
+        if self._runtime is None:
+            with self._lock:
+                if self._runtime is None:
+                    self._runtime = self._open()
+        return self._runtime
+
+    def _open(self) -> _Runtime:
         ort = require("onnxruntime")
         tokenizers = require("tokenizers")
         graph = onnx_path(self.model_dir)
@@ -83,73 +111,45 @@ class OnnxEncoder:
         session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         tokenizer = tokenizers.Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=self._max_seq_length())
-        return session, tokenizer, self._prompts(), self._hidden_size()
-
-    def _max_seq_length(self) -> int:
-        path = self.model_dir / "sentence_bert_config.json"
-        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        return int(config.get("max_seq_length") or 512)
-
-    def _prompts(self) -> dict[str, str]:
-        path = self.model_dir / "config_sentence_transformers.json"
-        config = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        prompts: dict[str, str] = config.get("prompts") or {}
-        document = prompts.get("document", prompts.get("passage", ""))
-        return {"query": prompts.get("query", ""), "document": document}
-
-    @property
-    def dim(self) -> int:
-        if self._loaded is not None:
-            return self._loaded[3]
-        return self._hidden_size()  # without loading the session (caches ask first)
-
-    def _hidden_size(self) -> int:
-        config = json.loads((self.model_dir / "config.json").read_text(encoding="utf-8"))
-        return int(config["hidden_size"])
-
-    @property
-    def max_seq_length(self) -> int:
-        return self._max_seq_length()
+        tokenizer.enable_truncation(max_length=self.max_seq_length)
+        return _Runtime(session, tokenizer)
 
     def tokenize_count(self, text: str, role: str) -> int:
         """Tokens the model sees for ``text`` (prompt and special tokens included; after
         truncation, so at most ``max_seq_length``)."""
-        _, tokenizer, prompts, _ = self._load()
-        return len(tokenizer.encode(prompts[_role(role)] + text).ids)
+        return len(self._load().tokenizer.encode(self._prompts[_role(role)] + text).ids)
 
     def _run(self, ids: list[list[int]]) -> Vectors:
         """One padded batch through the graph."""
-        session = self._load()[0]
         width = max(len(row) for row in ids)
         input_ids = np.zeros((len(ids), width), np.int64)
         mask = np.zeros((len(ids), width), np.int64)
         for i, row in enumerate(ids):
             input_ids[i, : len(row)] = row
             mask[i, : len(row)] = 1
-        out = session.run(None, {"input_ids": input_ids, "attention_mask": mask})[0]
-        return np.asarray(out, dtype=np.float32)
+        out = self._load().session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        return np.asarray(out[0], dtype=np.float32)
 
     def _encode(self, texts: Sequence[str], role: str) -> Vectors:
-        _, tokenizer, prompts, dim = self._load()
         if not texts:
-            return np.zeros((0, dim), dtype=np.float32)
-        prompt = prompts[role]
-        encoded = tokenizer.encode_batch([prompt + t for t in texts])
-        ids = [e.ids for e in encoded]
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prompt = self._prompts[role]
+        ids = [e.ids for e in self._load().tokenizer.encode_batch([prompt + t for t in texts])]
         # Longest first, as sentence-transformers orders them: batches of similar lengths.
         order = np.argsort([-len(row) for row in ids], kind="stable")
         chunks = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
-        out = np.empty((len(texts), dim), dtype=np.float32)
-        if len(chunks) == 1 or self.threads <= 1:
-            for chunk in chunks:
-                out[chunk] = self._run([ids[j] for j in chunk])
-        else:
+
+        def run(chunk: np.ndarray) -> Vectors:
+            return self._run([ids[j] for j in chunk])
+
+        if len(chunks) > 1 and self.threads > 1:
             with ThreadPoolExecutor(min(self.threads, len(chunks))) as pool:
-                for chunk, vectors in zip(
-                    chunks, pool.map(lambda c: self._run([ids[j] for j in c]), chunks), strict=True
-                ):
-                    out[chunk] = vectors
+                results = list(pool.map(run, chunks))
+        else:
+            results = [run(chunk) for chunk in chunks]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for chunk, vectors in zip(chunks, results, strict=True):
+            out[chunk] = vectors
         return out
 
     def encode_queries(self, texts: Sequence[str]) -> Vectors:

@@ -3,11 +3,31 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from matcher.embedding.encoders import Encoder
+
+PARITY_TEXTS = Path(__file__).resolve().parents[2] / "data" / "encoder_parity_texts.jsonl"
+
+
+def parity_texts() -> list[dict[str, str]]:
+    """The committed parity set: ``{"text", "lang"}`` rows in ko, vi, hi and en."""
+    lines = PARITY_TEXTS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line]
+
+
+def paired_cosines(ours: Encoder, ref: Encoder, strings: list[str], role: str) -> np.ndarray:
+    """Per text, the cosine between two encoders' vectors for ``role`` (query or document)."""
+    if role == "query":
+        a, b = ours.encode_queries(strings), ref.encode_queries(strings)
+    else:
+        a, b = ours.encode_documents(strings), ref.encode_documents(strings)
+    cosine: np.ndarray = (a * b).sum(axis=1)
+    return cosine
 
 
 class EncoderContract:

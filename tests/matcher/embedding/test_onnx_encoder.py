@@ -22,9 +22,11 @@ from matcher.embedding.encoders import SentenceTransformerEncoder, build_encoder
 from matcher.embedding.onnx_encoder import OnnxEncoder
 from matcher.errors import ConfigurationError
 from tests.matcher.embedding import test_encoders
-from tests.matcher.embedding.encoder_contract import EncoderContract
-
-TEXTS = Path(__file__).resolve().parents[2] / "data" / "encoder_parity_texts.jsonl"
+from tests.matcher.embedding.encoder_contract import (
+    EncoderContract,
+    paired_cosines,
+    parity_texts,
+)
 
 
 def _onnx() -> OnnxEncoder:
@@ -54,13 +56,8 @@ def test_the_same_vectors_as_sentence_transformers(
     both: tuple[OnnxEncoder, SentenceTransformerEncoder], role: str
 ) -> None:
     onnx, torch = both
-    rows = [json.loads(line) for line in TEXTS.read_text(encoding="utf-8").splitlines() if line]
-    texts = [r["text"] for r in rows]
-    if role == "query":
-        ours, ref = onnx.encode_queries(texts), torch.encode_queries(texts)
-    else:
-        ours, ref = onnx.encode_documents(texts), torch.encode_documents(texts)
-    cosine = (ours * ref).sum(axis=1)
+    texts = [r["text"] for r in parity_texts()]
+    cosine = paired_cosines(onnx, torch, texts, role)
     print(f"\n{role}: n={len(texts)} min cosine {cosine.min():.7f}")
     assert cosine.min() >= 0.99999, texts[int(np.argmin(cosine))]
 
