@@ -221,7 +221,9 @@ def _phase_rows(label: str, s: dict[str, Any]) -> list[object]:
         sec.get("indexes", 0.0),
         sec.get("inputs", 0.0),
         f"{sec.get('encode_queries', 0.0):.1f} ({int(encoding.get('encoded', 0))} texts)",
-        sec["worker_first_stage_encode"] + sec["worker_first_stage_search"],
+        sec["worker_first_stage_encode"]
+        + sec["worker_first_stage_search"]
+        + sec.get("worker_first_stage_probe", 0.0),
         sec["worker_encode"] + sec["worker_rank"],
         sec.get("commit", 0.0),
         f"{recomputed}/{total}",

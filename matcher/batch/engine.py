@@ -29,12 +29,13 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
+import math
 import secrets
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -57,8 +58,11 @@ from matcher.batch.worker import (
     BatchWorker,
     EncodeResult,
     PartitionResult,
+    Probe,
+    ProbeResult,
     ScreenResult,
     encode_texts,
+    probe,
     query_cache_name,
     rank_partition,
     screen,
@@ -81,6 +85,7 @@ from matcher.storage.batch_runs import (
     last_committed,
     release_lock,
     start_run,
+    store_plan,
     unfinished_run,
     write_partition,
 )
@@ -354,6 +359,7 @@ def _run(
         committed = last_committed(session)
         previous = None if committed is None else (committed.run_id, dict(committed.inputs))
     encoder_name = runtime.encoder.name
+    last = None if previous is None else Plan.read(previous[1])
     if resume is not None:
         run_id, stored, previous_run_id = resume
         plan = Plan.from_json(stored)
@@ -381,12 +387,11 @@ def _run(
             pool, dim, sessions, inputs, settings, encoder_name, reporter
         )
         vectors = _QueryVectors(settings, encoder_name, dim)
-        last = None if previous is None else Plan.read(previous[1])
         old = None if full else last
         t = time.perf_counter()
         changes = _index_changes(runtime, old)
         seconds["index_changes"] = time.perf_counter() - t
-        screening = _screen(pool, dim, inputs, texts, settings, vectors, reporter, old, changes)
+        screening = _screen(runtime, pool, dim, inputs, texts, vectors, reporter, old, changes)
         results = None
         if previous is not None and not full:
             with session_scope(sessions) as session:
@@ -396,6 +401,7 @@ def _run(
             screening.candidates,
             last,
             results,
+            screening.reached,
             full=full,
             partition_size=settings.batch_partition_size,
         )
@@ -445,6 +451,8 @@ def _run(
             for task in TASKS
         }
         totals = batch_queries.partition_totals(session, run_id)
+        plan.entries = _entries(plan, last, ranked)
+        store_plan(session, run_id, plan.to_json())
         seconds["commit"] = time.perf_counter() - t
         memory = pool.memory_mb()
         seconds["encode_queries"] = encoding.pop("wall")
@@ -598,26 +606,46 @@ class _Screening:
     candidates: dict[str, dict[str, str]]  # task -> key -> candidate fingerprint
     screens: dict[str, dict[str, Screened]]
     timings: dict[str, float]
-    screened: dict[str, dict[str, int]]  # task -> queries, screened, touched, carried
+    screened: dict[str, dict[str, int]]  # task -> queries, screened, probed, reached, ...
+    reached: dict[str, set[str]] = field(default_factory=dict)  # task -> keys to re-rank
+
+
+PROBE_CHUNK = 500  # queries per probing task (a probe is a few rows: milliseconds)
+_TIE = 1e-9  # a probed score this close to the entry score may tie into the results
 
 
 def _screen(
+    runtime: Runtime,
     pool: _Workers,
     dim: int,
     inputs: Inputs,
     texts: QueryTexts,
-    settings: Settings,
     vectors: _QueryVectors,
     reporter: Reporter,
     old: Plan | None,
     changes: Mapping[str, ItemChanges | None],
 ) -> _Screening:
-    """The first stage, on the workers, of the queries whose top candidates may have moved:
-    every query in a full run or where the last run's screens cannot be used; otherwise only
-    new queries, queries whose inputs changed and those a changed item can reach
-    (``screening.touched``). The others keep the last run's candidates and screen."""
-    out = _Screening({task: {} for task in TASKS}, {task: {} for task in TASKS}, {}, {})
+    """The first stage, on the workers, of the queries whose candidates must be found
+    again: every query in a full run or where the last run's screens cannot be used; new
+    queries and those whose inputs changed; and those one of whose candidates is gone or
+    refiled. Every other query the last run ranked keeps its candidates, patched with the
+    changed items that now come within reach (``screening.reach``), and only its changed
+    and entering candidates are scored (``worker.probe``): it is ranked again only where
+    one reaches the entry score its last ranking left. A query without a recorded entry
+    score (ranked by an older run, or by a partition finished before a kill) is screened
+    and compared as a whole (``screening.touched``), as is every query where the screens
+    keep fewer candidates than the ranking sees (``batch_candidate_depth`` below
+    ``retrieval_candidates``)."""
+    settings = runtime.settings
+    out = _Screening(
+        {task: {} for task in TASKS},
+        {task: {} for task in TASKS},
+        {},
+        {},
+        {task: set() for task in TASKS},
+    )
     todo: dict[str, list[Query]] = {}
+    probes: dict[str, list[Probe]] = {}
     t = time.perf_counter()
     for task, (name, scope_field) in _FIRST_STAGES.items():
         queries = inputs.queries[task]
@@ -633,27 +661,69 @@ def _screen(
         before, kept = old.fingerprints.get(task, {}), old.screens.get(task, {})
         fresh = [q for q in queries if q.key not in kept or before[q.key][0] != q.inputs]
         rest = [q for q in queries if q.key in kept and before[q.key][0] == q.inputs]
-        hit = _touched(texts.of(task, rest), rest, kept, change, scope_field, vectors, settings)
-        todo[task] = fresh + [q for q, h in zip(rest, hit, strict=True) if h]
-        for q, h in zip(rest, hit, strict=True):
+        # Probing needs a query's every ranked candidate in its screen (the default depth).
+        whole = settings.batch_candidate_depth >= settings.retrieval_candidates
+        bounded = [q for q in rest if whole and old.entry(task, q.key) is not None]
+        unbounded = [q for q in rest if not whole or old.entry(task, q.key) is None]
+        hit = _touched(
+            texts.of(task, unbounded), unbounded, kept, change, scope_field, vectors, settings
+        )
+        reached = _reach(
+            runtime,
+            task,
+            texts.of(task, bounded),
+            bounded,
+            old,
+            inputs,
+            change,
+            scope_field,
+            vectors,
+        )
+        todo[task] = fresh + [q for q, h in zip(unbounded, hit, strict=True) if h]
+        for q, h in zip(unbounded, hit, strict=True):
             if not h:
                 out.candidates[task][q.key] = before[q.key][1]
                 out.screens[task][q.key] = kept[q.key]
+        probes[task] = []
+        left = 0
+        for q, r in zip(bounded, reached, strict=True):
+            if r is None or r.left:  # vectors not all cached, or a candidate is gone
+                todo[task].append(q)
+                left += 1
+                continue
+            out.candidates[task][q.key] = before[q.key][1]
+            out.screens[task][q.key] = r.screen
+            if r.probe:
+                probes[task].append(Probe(q, r.probe, r.screen.ids))
         out.screened[task] = {
             "queries": len(queries),
             "screened": len(todo[task]),
             "new_or_changed": len(fresh),
             "touched": int(hit.sum()),
+            "candidate_left": left,
+            "probed": len(probes[task]),
+            "probed_rows": sum(len(p.ids) for p in probes[task]),
             "changed_items": len(change),
         }
-    timings = {"encode": 0.0, "search": 0.0, "encoded": 0.0, "touch": time.perf_counter() - t}
+    timings = {
+        "encode": 0.0,
+        "search": 0.0,
+        "encoded": 0.0,
+        "probe": 0.0,
+        "touch": time.perf_counter() - t,
+    }
     out.timings = timings
     chunks = [
         (task, queries[start : start + SCREEN_CHUNK])
         for task, queries in todo.items()
         for start in range(0, len(queries), SCREEN_CHUNK)
     ]
-    if not chunks:
+    probe_chunks = [
+        (task, items[start : start + PROBE_CHUNK])
+        for task, items in probes.items()
+        for start in range(0, len(items), PROBE_CHUNK)
+    ]
+    if not chunks and not probe_chunks:
         return out
     client = pool.client(dim)
     futures = [
@@ -661,24 +731,118 @@ def _screen(
             screen, task, queries, settings.batch_top_k, settings.batch_candidate_depth, pure=False
         )
         for task, queries in chunks
+    ] + [
+        client.submit(probe, task, items, inputs.as_of, settings.batch_top_k, pure=False)
+        for task, items in probe_chunks
     ]
     reporter.phase("first stage", len(futures))
     try:
         for future in _distributed().as_completed(futures):
-            result: ScreenResult = future.result()
+            result: ScreenResult | ProbeResult = future.result()
             vectors.store(result.vectors)
-            for key, screened in result.candidates.items():
-                out.candidates[result.task][key] = inputs.candidates(screened.ids)
-                out.screens[result.task][key] = screened
             timings["encode"] += result.seconds_encode
-            timings["search"] += result.seconds_search
             timings["encoded"] += len(result.vectors)
+            if isinstance(result, ProbeResult):
+                timings["probe"] += result.seconds_probe
+                for key, best in result.best.items():
+                    entry = old.entry(result.task, key) if old is not None else None
+                    if best > -math.inf and (entry is None or best >= entry - _TIE):
+                        out.reached[result.task].add(key)
+            else:
+                for key, screened in result.candidates.items():
+                    out.candidates[result.task][key] = inputs.candidates(screened.ids)
+                    out.screens[result.task][key] = screened
+                timings["search"] += result.seconds_search
             reporter.advance("first stage")
     except Exception as exc:
         client.cancel(futures)
         message = f"the first stage failed before the run started: {exc!r}; nothing was written"
         raise BatchRunError(message, None, {"message": message, "failed": "first stage"}) from exc
+    for task in probes:
+        out.screened[task]["reached"] = len(out.reached[task])
     return out
+
+
+def _changed_rows(
+    runtime: Runtime, task: str, old: Plan, inputs: Inputs, name: str
+) -> frozenset[int]:
+    """The indexed items of ``name`` whose ranked rows changed though their indexed state
+    may not have: the products of a supplier whose profile, products or history changed,
+    the importers whose history changed (``Inputs.targets`` against the last run's)."""
+    was, now = old.targets.get(task, {}), inputs.targets.get(task, {})
+    changed = {t for t, d in now.items() if was.get(t) != d}
+    if not changed:
+        return frozenset()
+    ids, meta = runtime.indexes.get(name).live()
+    column = "exporter_external_id" if task == INQUIRY_SUPPLIERS else "external_id"
+    if column not in meta.columns:
+        raise RuntimeError(f"the {name} collection keeps no {column}; cannot probe {task}")
+    mask = meta[column].astype(str).isin(changed).to_numpy()
+    return frozenset(int(i) for i in ids[mask])
+
+
+def _reach(
+    runtime: Runtime,
+    task: str,
+    texts: Sequence[Sequence[str]],
+    queries: Sequence[Query],
+    old: Plan,
+    inputs: Inputs,
+    change: ItemChanges,
+    scope_field: str | None,
+    vectors: _QueryVectors,
+) -> list[screening.Reach | None]:
+    """``screening.reach`` for queries whose inputs did not change (None for a query whose
+    vectors are not all cached: it is screened instead)."""
+    if not queries:
+        return []
+    name = _FIRST_STAGES[task][0]
+    per_query, incomplete = _cached_vectors(texts, vectors)
+    kept = old.screens[task]
+    item_scopes, scopes = _scopes(queries, change, scope_field)
+    found = screening.reach(
+        per_query,
+        [kept[q.key] for q in queries],
+        change,
+        margin=runtime.settings.batch_screen_margin,
+        also_changed=_changed_rows(runtime, task, old, inputs, name),
+        scopes=scopes,
+        item_scopes=item_scopes,
+    )
+    return [None if bad else r for r, bad in zip(found, incomplete, strict=True)]
+
+
+def _cached_vectors(
+    texts: Sequence[Sequence[str]], vectors: _QueryVectors
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per query, its cached query vectors, and whether any is missing from the cache."""
+    flat = [text for group in texts for text in group]
+    found, missing = vectors.cache.lookup(flat)
+    lacking = np.zeros(len(flat), dtype=bool)
+    lacking[list(missing)] = True
+    per_query: list[np.ndarray] = []
+    incomplete = np.zeros(len(texts), dtype=bool)
+    start = 0
+    for n, group in enumerate(texts):
+        stop = start + len(group)
+        incomplete[n] = bool(lacking[start:stop].any())
+        per_query.append(found[start:stop])
+        start = stop
+    return per_query, incomplete
+
+
+def _scopes(
+    queries: Sequence[Query], change: ItemChanges, scope_field: str | None
+) -> tuple[list[frozenset[str] | None] | None, list[str | None] | None]:
+    """The values a changed item carries in the field the queries filter on, and each
+    query's (None: no such field)."""
+    if scope_field is None:
+        return None, None
+    item_scopes = [
+        None if meta is None else filed_under("single", meta.get(scope_field))
+        for meta in change.meta
+    ]
+    return item_scopes, [None if q.scope is None else normalize(q.scope) for q in queries]
 
 
 def _touched(
@@ -695,35 +859,18 @@ def _touched(
     is screened anyway."""
     if not queries:
         return np.zeros(0, dtype=bool)
-    flat = [text for group in texts for text in group]
-    found, missing = vectors.cache.lookup(flat)
-    lacking = np.zeros(len(flat), dtype=bool)
-    lacking[list(missing)] = True
-    per_query: list[np.ndarray] = []
-    incomplete = np.zeros(len(queries), dtype=bool)
-    start = 0
-    for n, group in enumerate(texts):
-        stop = start + len(group)
-        incomplete[n] = bool(lacking[start:stop].any())
-        per_query.append(found[start:stop])
-        start = stop
-    item_scopes = None
-    if scope_field is not None:
-        item_scopes = [
-            None if meta is None else filed_under("single", meta.get(scope_field))
-            for meta in change.meta
-        ]
+    per_query, incomplete = _cached_vectors(texts, vectors)
+    item_scopes, scopes = _scopes(queries, change, scope_field)
     hit = screening.touched(
         per_query,
         [kept[q.key] for q in queries],
         change,
         margin=settings.batch_screen_margin,
-        scopes=[None if q.scope is None else normalize(q.scope) for q in queries]
-        if scope_field is not None
-        else None,
+        scopes=scopes,
         item_scopes=item_scopes,
     )
-    return hit | incomplete
+    out: np.ndarray = hit | incomplete
+    return out
 
 
 @dataclass
@@ -735,6 +882,20 @@ class _Ranked:
     encoded: int = 0  # query texts the workers had to encode while ranking
     vanished: int = 0
     failure: tuple[Partition, str] | None = None
+    entries: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> key -> entry
+
+
+def _entries(plan: Plan, last: Plan | None, ranked: _Ranked) -> dict[str, dict[str, float | None]]:
+    """Each query's entry score after this run: what this run's partitions ranked, the last
+    run's for the queries carried over (none for partitions a killed run had finished:
+    those queries are screened whole next time)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for task in TASKS:
+        before = last.entries.get(task, {}) if last is not None and not plan.full else {}
+        mine: dict[str, float | None] = {k: before[k] for k in plan.carry(task) if k in before}
+        mine.update(ranked.entries.get(task, {}))
+        out[task] = mine
+    return out
 
 
 def _rank(
@@ -793,6 +954,7 @@ def _rank(
             result.seconds_encode + result.seconds_rank,
         )
         vectors.store(result.vectors)
+        out.entries.setdefault(partition.task, {}).update(result.entries)
         out.encoded += len(result.vectors)
         out.written += 1
         out.rows += len(result.recommendations)
@@ -884,6 +1046,7 @@ def _summary(
             **{k: round(v, 3) for k, v in seconds.items()},
             "worker_first_stage_encode": round(float(screen.get("encode", 0.0)), 3),
             "worker_first_stage_search": round(float(screen.get("search", 0.0)), 3),
+            "worker_first_stage_probe": round(float(screen.get("probe", 0.0)), 3),
             "worker_encode": round(ranked.encode, 3),
             "worker_rank": round(ranked.rank, 3),
             "partitions_all_attempts": round(

@@ -28,12 +28,14 @@ from matcher.batch.queries import Inputs
 from matcher.batch.screening import Screened
 from matcher.storage.batch_runs import TASKS
 
-PLAN_FORMAT = 2
-# Why a query is ranked again (the summary counts them).
-NEW, INPUTS, CANDIDATES, RESULTS, TASK, FULL = (
+PLAN_FORMAT = 3
+# Why a query is ranked again (the summary counts them). REACHED: a changed or entering
+# candidate now scores at or above the last ranking's entry score (``worker.probe``).
+NEW, INPUTS, CANDIDATES, REACHED, RESULTS, TASK, FULL = (
     "new",
     "inputs",
     "candidates",
+    "reached",
     "results",
     "task",
     "full",
@@ -61,6 +63,10 @@ class Plan:
     # task -> key -> its top candidates, threshold and filter fields (``worker.Screened``):
     # what the next run's screening tests
     screens: dict[str, dict[str, Screened]] = field(default_factory=dict)
+    # task -> key -> the score a candidate must reach to change the query's results, as its
+    # last ranking left it (``RankOutcome.entry_score``; None: -inf, anything would). Set
+    # at commit, from the ranked partitions and the carried queries' last entries.
+    entries: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
     def carry(self, task: str) -> list[str]:
         """The task's queries whose previous recommendations this run copies."""
@@ -96,6 +102,10 @@ class Plan:
                     for key, s in sorted(items.items())
                 }
                 for task, items in self.screens.items()
+            },
+            "entries": {
+                task: {key: None if v is None else _finite(v) for key, v in sorted(e.items())}
+                for task, e in self.entries.items()
             },
         }
 
@@ -136,7 +146,19 @@ class Plan:
                 }
                 for task, items in data.get("screens", {}).items()
             },
+            entries={
+                task: {key: None if v is None else float(v) for key, v in e.items()}
+                for task, e in data.get("entries", {}).items()
+            },
         )
+
+    def entry(self, task: str, key: str) -> float | None:
+        """The query's last entry score; None where none is recorded (then the query is
+        screened and compared as a whole)."""
+        if key not in self.entries.get(task, {}):
+            return None
+        value = self.entries[task][key]
+        return -math.inf if value is None else value
 
 
 def _finite(value: float) -> float | None:
@@ -149,6 +171,7 @@ def decide(
     candidates: Mapping[str, Mapping[str, str]],
     old: Plan | None,
     previous_results: Mapping[str, Mapping[str, set[str]]] | None = None,
+    reached: Mapping[str, set[str]] | None = None,
     *,
     full: bool,
     partition_size: int,
@@ -157,8 +180,9 @@ def decide(
     ``Plan.read``; None: none, or one this code cannot read) and what its queries
     recommended (``previous_results``: task -> key -> target ids). ``candidates``: task ->
     key -> candidate fingerprint from the first stage (tasks without a per-query first stage
-    map to '')."""
+    map to ''). ``reached``: task -> keys whose probed candidates reach their entry score."""
     results = previous_results or {}
+    hits = reached or {}
     fingerprints: dict[str, dict[str, tuple[str, str]]] = {}
     recompute: dict[str, list[str]] = {}
     reasons: dict[str, dict[str, int]] = {}
@@ -185,6 +209,8 @@ def decide(
                 reason = INPUTS
             elif before[key][1] != fps[key][1]:
                 reason = CANDIDATES
+            elif key in hits.get(task, ()):
+                reason = REACHED
             elif any(was.get(t) != now.get(t) for t in results.get(task, {}).get(key, ())):
                 reason = RESULTS
             else:

@@ -100,6 +100,64 @@ def touched(
     return out
 
 
+@dataclass(frozen=True)
+class Reach:
+    """What the changes mean for one query the last run ranked (``reach``): ``left``, one of
+    its candidates is gone or refiled under a filter it uses (its first stage must run
+    again); ``probe``, the candidates to score again (changed ones among its candidates,
+    and changed ones that now come within the margin of its threshold); ``screen``, its
+    candidates with the entering ones added and the gone ones removed."""
+
+    left: bool
+    probe: tuple[int, ...]
+    screen: Screened
+
+
+def reach(
+    vectors: Sequence[npt.NDArray[np.float32]],
+    screens: Sequence[Screened],
+    changes: ItemChanges,
+    *,
+    margin: float,
+    also_changed: frozenset[int] = frozenset(),
+    scopes: Sequence[str | None] | None = None,
+    item_scopes: Sequence[frozenset[str] | None] | None = None,
+) -> list[Reach]:
+    """Per query, as ``touched`` decides whether a change can move its top candidates, but
+    down to the candidates: which of them to score again and its candidate set after the
+    change. ``also_changed``: items whose indexed state did not change but whose rows
+    did (a supplier's profile or history, an importer's history), probed where they are
+    candidates. Cheaper than the first stage by far: no search, one matrix product."""
+    n = len(screens)
+    if len(vectors) != n:
+        raise ValueError(f"{len(vectors)} query vectors for {n} screens")
+    gone = {int(i) for i, p in zip(changes.ids.tolist(), changes.present, strict=True) if not p}
+    refiled = {int(i): f for i, f in zip(changes.ids.tolist(), changes.fields, strict=True) if f}
+    live = np.flatnonzero(changes.present)
+    changed_live = {int(i) for i in changes.ids[live]} | set(also_changed)
+    entering: list[set[int]] = [set() for _ in range(n)]
+    if len(live) and n:
+        items = np.ascontiguousarray(changes.vectors[live], dtype=np.float32)
+        item_ids = changes.ids[live]
+        allowed = _allowed(scopes, item_scopes, live, n)
+        thresholds = np.asarray([s.threshold for s in screens], dtype=np.float64) - margin
+        best = _best_similarity(vectors, items)
+        for q, j in zip(*np.nonzero(best >= thresholds[:, None]), strict=True):
+            if allowed is None or allowed[q, j]:
+                entering[q].add(int(item_ids[j]))
+    out: list[Reach] = []
+    for q, screen in enumerate(screens):
+        members = set(screen.ids)
+        left = bool(gone & members) or any(
+            refiled[i] & set(screen.fields) for i in refiled.keys() & members
+        )
+        new = entering[q] - members
+        probe = sorted((members & changed_live) | new)
+        ids = tuple(sorted((members - gone) | new))
+        out.append(Reach(left, tuple(probe), Screened(ids, screen.threshold, screen.fields)))
+    return out
+
+
 def _allowed(
     scopes: Sequence[str | None] | None,
     item_scopes: Sequence[frozenset[str] | None] | None,
@@ -142,4 +200,4 @@ def _best_similarity(
     return out
 
 
-__all__ = ["Screened", "top_candidates", "touched"]
+__all__ = ["Reach", "Screened", "reach", "top_candidates", "touched"]

@@ -17,6 +17,7 @@ text that changed after the driver listed it).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -273,6 +274,7 @@ class PartitionResult:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     seconds_encode: float = 0.0
     seconds_rank: float = 0.0
+    entries: dict[str, float] = field(default_factory=dict)  # query key -> its entry score
 
 
 def settle_ties(recommendations: list[Recommendation]) -> list[Recommendation]:
@@ -298,9 +300,10 @@ def _score(value: float) -> float:
 
 def rank_query(
     services: Services, query: Query, as_of: dt.datetime, top_k: int
-) -> list[Recommendation]:
+) -> tuple[list[Recommendation], float]:
     """One query's recommendations, best first (empty where the subject is gone or has
-    nothing to rank, e.g. a firm without products)."""
+    nothing to rank, e.g. a firm without products), and its entry score (what a candidate
+    must score to change them; ``RankOutcome.entry_score``)."""
     from matcher.matching.service import request_for_need
     from matcher.matching.shortlist import ShortlistRequest
     from matcher.storage.database import session_scope
@@ -308,13 +311,16 @@ def rank_query(
 
     task, key = query.task, query.key
     out: list[Recommendation] = []
+    entry = -math.inf
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             need = session.get(NeedRow, query.subject)
             request = None if need is None else request_for_need(need, top_k)
         if request is None:
-            return []
-        for m in services.match.match(request, now=as_of).results:
+            return [], entry
+        matched = services.match.match(request, now=as_of)
+        entry = matched.entry_score
+        for m in matched.results:
             out.append(
                 Recommendation(
                     task,
@@ -332,7 +338,8 @@ def rank_query(
                 ShortlistRequest(query.subject, query.scope, top_k), now=as_of
             )
         except InputValidationError:
-            return []  # a firm without products has no importers to find
+            return [], entry  # a firm without products has no importers to find
+        entry = result.entry_score
         for i in result.results:
             out.append(
                 Recommendation(
@@ -357,7 +364,7 @@ def rank_query(
                 exclusions=False,
             )
         except (NotFoundError, InputValidationError):
-            return []  # gone, or no longer a manufacturer
+            return [], entry  # gone, or no longer a manufacturer
         for n, p in enumerate(partners.results, start=1):
             offering = services.offerings.get(p.offer.offering_id) or _offering(
                 services, p.offer.offering_id
@@ -378,7 +385,7 @@ def rank_query(
             )
     else:
         raise ValueError(f"unknown batch task {task!r}")
-    return settle_ties(out)
+    return settle_ties(out), entry
 
 
 def _offering(services: Services, offering_id: int) -> str:
@@ -400,8 +407,10 @@ def rank_partition(
     services.queries.cache.refresh()
     start, encoding = time.perf_counter(), services.queries.seconds
     recommendations: list[Recommendation] = []
+    entries: dict[str, float] = {}
     for query in queries:
-        recommendations.extend(rank_query(services, query, as_of, top_k))
+        ranked, entries[query.key] = rank_query(services, query, as_of, top_k)
+        recommendations.extend(ranked)
     encode = services.queries.seconds - encoding
     return PartitionResult(
         task,
@@ -411,4 +420,71 @@ def rank_partition(
         services.queries.drain(),
         encode,
         time.perf_counter() - start - encode,
+        entries,
+    )
+
+
+# --- probing: the changed candidates of queries the last run ranked ------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One query to probe: the candidates to score (changed or entering) and its whole
+    candidate pool (the reference for similarity percentiles)."""
+
+    query: Query
+    ids: tuple[int, ...]
+    pool: tuple[int, ...]
+
+
+@dataclass
+class ProbeResult:
+    task: str
+    best: dict[str, float]  # query key -> the best score among its probed candidates
+    vectors: dict[str, np.ndarray]
+    seconds_encode: float
+    seconds_probe: float
+
+
+def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) -> ProbeResult:
+    """Score only each query's changed and entering candidates, as its ranking would
+    (``RankingPipeline.score_rows``); the driver re-ranks a query only where the best
+    reaches the entry score its last ranking left."""
+    from matcher.matching.service import request_for_need
+    from matcher.matching.shortlist import ShortlistRequest
+    from matcher.storage import repository
+    from matcher.storage.database import session_scope
+    from matcher.storage.tables import NeedRow
+
+    services = _services()
+    services.queries.cache.refresh()
+    start, encoding = time.perf_counter(), services.queries.seconds
+    best: dict[str, float] = {}
+    with session_scope(services.runtime.sessions) as session:
+        for item in probes:
+            query = item.query
+            scores: dict[int, float] = {}
+            if task == INQUIRY_SUPPLIERS:
+                need = session.get(NeedRow, query.subject)
+                if need is not None:
+                    request = request_for_need(need, top_k)
+                    scores = services.match.score_candidates(
+                        request, services.match.encode(request), item.ids, item.pool, as_of
+                    )
+            elif task == FIRM_IMPORTERS:
+                documents = repository.product_documents_of(session, query.subject)
+                if documents:
+                    scores = services.shortlist.score_candidates(
+                        ShortlistRequest(query.subject, query.scope, top_k),
+                        services.shortlist.encode(documents),
+                        item.ids,
+                        item.pool,
+                        as_of,
+                    )
+            else:
+                raise ValueError(f"{task} has no per-query first stage")
+            best[query.key] = max(scores.values(), default=-math.inf)
+    encode = services.queries.seconds - encoding
+    return ProbeResult(
+        task, best, services.queries.drain(), encode, time.perf_counter() - start - encode
     )

@@ -145,6 +145,19 @@ def build(
     ).to_frame()
 
 
+def percentile_within(
+    values: npt.NDArray[np.float64], pool: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Each value's percentile rank in ``pool`` (which holds it), as pandas'
+    ``rank(pct=True, method="average")`` of the pool gives it: (below + (equal + 1) / 2) / n."""
+    ordered = np.sort(np.asarray(pool, dtype=float))
+    v = np.asarray(values, dtype=float)
+    below = np.searchsorted(ordered, v, side="left")
+    equal = np.searchsorted(ordered, v, side="right") - below
+    out: npt.NDArray[np.float64] = (below + (equal + 1) / 2) / max(len(ordered), 1)
+    return out
+
+
 def build_columns(
     context: PairContext,
     exporter_ids: Sequence[int] | npt.NDArray[np.int64],
@@ -154,11 +167,15 @@ def build_columns(
     similarity: Sequence[float] | npt.NDArray[np.float64] | None = None,
     groups: npt.NDArray[np.int64] | None = None,
     query: dict[str, object] | None = None,
+    reference: npt.NDArray[np.float64] | None = None,
 ) -> Columns:
     """The pair frame for ``exporter_ids[i]`` x ``buyer_ids[i]`` as of ``at`` (seconds).
 
     ``buyer_ids`` may hold None (an anonymous inquiry): the buyer columns then come from
     ``query`` (``b_hs``, ``b_required``, ``b_country``, ...), as do ``q_*`` columns.
+    ``reference``: the similarities of the query's whole candidate pool, where the frame
+    holds only some of its rows (the nightly batch scoring a query's changed candidates):
+    ``similarity_pct`` is then each row's place in that pool, as the whole frame gives it.
     """
     e = np.asarray(exporter_ids, dtype=np.int64)
     n = len(e)
@@ -189,7 +206,9 @@ def build_columns(
     # e5's cosines shift from one query to the next, so a fixed threshold means little.
     # ``groups`` labels each row's query when one frame holds many (training); a live
     # frame is one query.
-    if groups is None:
+    if reference is not None:
+        ranks = pd.Series(percentile_within(sims, reference))
+    elif groups is None:
         ranks = pd.Series(sims).rank(pct=True, method="average")
     else:
         ranks = (

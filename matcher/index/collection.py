@@ -415,6 +415,33 @@ class VectorCollection:
         combined = pd.concat(frames) if len(frames) > 1 else frames[0]
         return combined.loc[[i for i in wanted if i in combined.index]]
 
+    def vectors(self, ids: Sequence[int] | Ids) -> tuple[Ids, Matrix]:
+        """The live items among ``ids`` (in the given order) and their stored vectors: what
+        the nightly batch scores a query's changed candidates with, exactly as the search's
+        refinement did, without searching again."""
+        st = self.state
+        wanted = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(wanted), self.dim), np.float32)
+        live = np.zeros(len(wanted), dtype=bool)
+        delta_pos = {int(i): p for p, i in enumerate(st.delta_ids)}
+        in_delta = np.asarray([int(i) in delta_pos for i in wanted], dtype=bool)
+        for n in np.flatnonzero(in_delta):
+            out[n] = st.delta_vectors[delta_pos[int(wanted[n])]]
+            live[n] = True
+        rest = np.flatnonzero(~in_delta)
+        if len(rest) and len(st.ids):
+            pos = np.searchsorted(st.ids, wanted[rest], sorter=st.order)
+            labels = st.order[np.clip(pos, 0, len(st.ids) - 1)]
+            found = st.ids[labels] == wanted[rest]
+            if len(st.tombstones):
+                found &= ~np.isin(labels, st.tombstones)
+            rows, labels = rest[found], labels[found].astype(np.int64)
+            if len(rows):
+                stored = stored_vectors(st.base)
+                out[rows] = stored[labels] if stored is not None else _reconstruct(st.base, labels)
+                live[rows] = True
+        return wanted[live], out[live]
+
     def changes_since(self, directory: Path) -> ItemChanges | None:
         """What changed since the published version in ``directory``; None where that version
         is gone or unreadable or has another base (a rebuild or a compaction moves every

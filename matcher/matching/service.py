@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +98,7 @@ class MatchResult:
     candidates: int
     timings_ms: dict[str, float]
     external_ids: dict[int, str] = field(default_factory=dict)  # firm internal -> external
+    entry_score: float = -math.inf  # ``RankOutcome.entry_score``: what a newcomer must reach
 
 
 _SUPPLIER_FIELDS = {
@@ -145,6 +146,7 @@ def product_pairs(
     request: MatchRequest,
     at: int,
     positions: pd.Series | None = None,
+    reference: np.ndarray | None = None,
 ) -> registry.Columns:
     """The pair frame of candidate products for a request: each product speaks for itself
     (its own HS code, prices, MOQ and certificates), the firm's profile for the rest."""
@@ -156,6 +158,7 @@ def product_pairs(
         at,
         similarity=products["similarity"].to_numpy(dtype=float),
         query=request.query_columns(),
+        reference=reference,
     )
     # .tolist() first: iterating an Arrow-backed column boxes each value (~5 us apiece).
     pairs.set(
@@ -214,7 +217,7 @@ class MatchService:
         manifest = self.indexes.manifest("products")
         frame = self.retrieve(request, query)
         t2 = time.perf_counter()
-        results, excluded = self._rank(request, frame, now)
+        results, excluded, entry = self._rank(request, frame, now)
         t3 = time.perf_counter()
         return MatchResult(
             results=results,
@@ -232,7 +235,36 @@ class MatchService:
                 "retrieve": (t2 - t1) * 1000,
                 "rank": (t3 - t2) * 1000,
             },
+            entry_score=entry,
         )
+
+    def score_candidates(
+        self,
+        request: MatchRequest,
+        query: np.ndarray,
+        product_ids: Sequence[int],
+        pool: Sequence[int],
+        now: dt.datetime | None = None,
+    ) -> dict[int, float]:
+        """The scores ``match`` gives these candidate products (live ones), without the
+        search: their stored vectors against the encoded inquiry, the rest as ``match``
+        builds it. ``pool``: the inquiry's whole candidate set, which similarity percentiles
+        are taken within. The nightly batch compares the best with the last run's
+        ``entry_score`` to know whether the inquiry needs ranking again."""
+        products = self.indexes.get("products")
+        ids, vectors = products.vectors(product_ids)
+        if len(ids) == 0:
+            return {}
+        frame = products.rows(ids).reset_index(drop=True)
+        frame["similarity"] = (vectors @ query[0]).astype(float)
+        _, pooled = products.vectors(sorted(set(pool) | set(ids.tolist())))
+        at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
+        positions = self.positions() if self.positions is not None else None
+        pairs = product_pairs(
+            self.context(), frame, request, at, positions, (pooled @ query[0]).astype(float)
+        )
+        scores = self.pipeline.score_rows(pairs)
+        return {int(i): float(v) for i, v in zip(frame["product_id"], scores, strict=True)}
 
     def encode(self, request: MatchRequest) -> np.ndarray:
         """The inquiry as a query vector (one row)."""
@@ -278,9 +310,9 @@ class MatchService:
 
     def _rank(
         self, request: MatchRequest, frame: pd.DataFrame, now: dt.datetime | None = None
-    ) -> tuple[tuple[SupplierMatch, ...], tuple[Exclusion, ...]]:
+    ) -> tuple[tuple[SupplierMatch, ...], tuple[Exclusion, ...], float]:
         if frame.empty:
-            return (), ()
+            return (), (), -math.inf
         at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
         positions = self.positions() if self.positions is not None else None
         pairs = product_pairs(self.context(), frame, request, at, positions)
@@ -334,7 +366,7 @@ class MatchService:
                     matching_products=int(per_supplier[row["exporter_id"]]),
                 )
             )
-        return tuple(out), outcome.excluded
+        return tuple(out), outcome.excluded, outcome.entry_score
 
 
 def request_for_buyer(buyer: BuyerRow, top_k: int) -> MatchRequest:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,7 @@ class ShortlistResult:
     candidates: int
     timings_ms: dict[str, float]
     external_ids: dict[int, str]  # importer internal -> external, results and exclusions
+    entry_score: float = -math.inf  # ``RankOutcome.entry_score``: what a newcomer must reach
 
 
 _BUYER_FIELDS = (
@@ -227,4 +228,44 @@ class ShortlistService:
                 "retrieve": (t2 - t1) * 1000,
                 "rank": (t3 - t2) * 1000,
             },
+            entry_score=outcome.entry_score,
         )
+
+    def score_candidates(
+        self,
+        request: ShortlistRequest,
+        queries: np.ndarray,
+        importer_ids: Sequence[int],
+        pool: Sequence[int],
+        now: dt.datetime | None = None,
+    ) -> dict[int, float]:
+        """The scores ``shortlist`` gives these candidate importers (live ones), without the
+        search: each one's best similarity to the firm's encoded products from its stored
+        vector, exclusions and features as ``shortlist`` applies them (excluded: -inf).
+        ``pool``: the shortlist's whole candidate set, which similarity percentiles are taken
+        within. The nightly batch compares the best with the last run's ``entry_score``."""
+        now = now or dt.datetime.now(dt.UTC)
+        buyers = self.indexes.get("buyers")
+        ids, vectors = buyers.vectors(importer_ids)
+        if len(ids) == 0 or len(queries) == 0:
+            return {}
+        with session_scope(self.sessions) as session:
+            blocked = repository.blocked_pairs(session, request.exporter_id)
+        _, pooled = buyers.vectors(sorted(set(pool) | set(ids.tolist())))
+        context = self.context()
+        at = int(seconds([now])[0])
+        pairs = pair_frames.build_columns(
+            context,
+            np.full(len(ids), request.exporter_id, np.int64),
+            ids,
+            at,
+            similarity=(vectors @ queries.T).max(axis=1).astype(float),
+            query={"q_center": request.center} if request.center else None,
+            reference=(pooled @ queries.T).max(axis=1).astype(float),
+        )
+        exposure = None
+        if context.history is not None:
+            since = int(seconds([month_start(now)])[0])
+            exposure = context.history.recent_exposure(ids.tolist(), since, at + 1)
+        scores = self.pipeline.score_rows(pairs, blocked=blocked, exposure=exposure)
+        return {int(i): float(v) for i, v in zip(ids, scores, strict=True)}

@@ -54,6 +54,12 @@ class RankOutcome:
     excluded: tuple[Exclusion, ...]
     ranker: str
     considered: int
+    # The score a candidate not among these rows must reach to change the picks: the last
+    # row the selection looked at (the k-th best, or the MMR pool's last), -inf where it
+    # looked at every candidate (any newcomer would count). The nightly batch scores only
+    # a query's changed candidates (``score_rows``) and re-ranks it only where one reaches
+    # this.
+    entry_score: float = -math.inf
 
 
 @dataclass
@@ -97,8 +103,11 @@ class RankingPipeline:
         if self.diversity < 1.0 and len(pool) > 1:
             similarity = self._similarity(cols, kept_rows[pool], candidate)
             picks = pool[mmr(scores[pool], similarity, top_k, self.diversity)]
+            looked = max(top_k * self.pool, top_k)
         else:
             picks = pool[:top_k]
+            looked = top_k
+        entry = float(scores[best[looked - 1]]) if len(best) >= looked else -math.inf
         chosen = features.iloc[picks]
         contributions = self.ranker.contributions(chosen)
         sides = side_scores(contributions)
@@ -129,7 +138,32 @@ class RankingPipeline:
                     reasons=self._reasons(registry.RowView(cols, at), values, parts),
                 )
             )
-        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs))
+        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs), entry)
+
+    def score_rows(
+        self,
+        pairs: pd.DataFrame | registry.Columns,
+        *,
+        blocked: Set[tuple[int, int]] = frozenset(),
+        exposure: Mapping[int, Set[int]] | None = None,
+    ) -> np.ndarray:
+        """Each row's score as ``rank`` computes it, -inf where a hard exclusion removes it:
+        what the nightly batch compares with a query's ``entry_score``. Both rankers score a
+        row from its own features; the one feature that reads the query's other candidates
+        (``relative_similarity``) is given the whole pool through ``build_columns``'s
+        ``reference``, so a frame of a few rows scores them as the whole frame would."""
+        out = np.full(len(pairs), -math.inf)
+        if len(pairs) == 0:
+            return out
+        cols = pairs if isinstance(pairs, registry.Columns) else registry.Columns(pairs)
+        keep, _ = hard_exclusions(
+            cols, blocked=blocked, exposure=exposure, exposure_cap=self.exposure_cap
+        )
+        kept_rows = np.flatnonzero(keep)
+        if len(kept_rows):
+            every = registry.compute(cols, self.ranker.feature_names)  # type: ignore[arg-type]
+            out[kept_rows] = self.ranker.score(every.iloc[kept_rows])
+        return out
 
     def _similarity(
         self, cols: registry.Columns, rows: np.ndarray, candidate: Candidate

@@ -268,6 +268,12 @@ def carry_over(
     return copied
 
 
+def store_plan(session: Session, run_id: str, inputs: dict[str, Any]) -> None:
+    """Replace the run's stored plan (at commit: with what its ranking learnt, the entry
+    scores the next run probes against)."""
+    session.execute(update(BatchRunRow).where(BatchRunRow.run_id == run_id).values(inputs=inputs))
+
+
 def commit_run(session: Session, run_id: str, summary: dict[str, Any]) -> None:
     """Mark the run committed and serve it, in the caller's one transaction."""
     now = _now()

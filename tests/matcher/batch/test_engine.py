@@ -166,9 +166,10 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
         k for k in plan["fingerprints"][SERVICE_PARTNERS] if k.startswith(f"{firm}@")
     )
     assert _queries(edited, FIRM_IMPORTERS)["why"] == {"inputs": len(recompute[FIRM_IMPORTERS])}
-    # Inquiries re-rank only where the firm enters or leaves their candidates, or was among
-    # their results (its products changed).
-    assert set(_queries(edited, INQUIRY_SUPPLIERS)["why"]) <= {"candidates", "results"}
+    # Inquiries re-rank only where the firm's changed product now scores into their results
+    # (probed against their last entry score), or the firm was among their results.
+    assert set(_queries(edited, INQUIRY_SUPPLIERS)["why"]) <= {"reached", "results"}
+    assert edited.summary["screened"][INQUIRY_SUPPLIERS]["probed"] > 0
     recommended = {k for t, k, _, target, *_ in before if t == INQUIRY_SUPPLIERS and target == firm}
     assert recommended <= set(recompute[INQUIRY_SUPPLIERS])
     assert edited.summary["indexes"]["products"]["rebuilt"]
@@ -186,6 +187,10 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
     with session_scope(sessions) as session:
         diff = diff_runs(session, unchanged.run_id, edited.run_id)
     assert {(c.task, c.query_key) for c in diff.new + diff.dropped + diff.moved} <= ranked
+    # And what it carried is what ranking everything again gives: probing the changed
+    # candidates missed no query whose results the edit changes.
+    recomputed = _run(store, full=True)
+    assert rows(sessions, recomputed.run_id) == after
 
 
 def test_a_failing_partition_fails_the_run_and_the_previous_run_stays_served(
@@ -322,6 +327,7 @@ def test_an_incremental_run_screens_only_the_queries_a_change_reaches(
         assert counts["changed_items"] > 0, counts
         assert counts["screened"] < counts["queries"], (task, counts)
         assert counts["screened"] == counts["new_or_changed"] + counts["touched"]
+        assert counts["probed"] == 0  # a depth below the candidates: no probing
     assert screened[INQUIRY_SUPPLIERS]["touched"] > 0  # the products reach some inquiries
 
     # The partner search reads no price: the repriced firm's partner queries stay carried.
@@ -338,3 +344,50 @@ def test_an_incremental_run_screens_only_the_queries_a_change_reaches(
         fresh = {key: pair[1] for key, pair in everything["fingerprints"][task].items()}
         assert carried == fresh, task
         assert plan["screens"][task] == everything["screens"][task], task
+
+
+def test_an_incremental_run_probes_changed_candidates_and_matches_a_full_run(
+    store: Settings, sessions: sessionmaker[Session]
+) -> None:
+    """At the default depth every ranked candidate is in a query's screen: after a
+    rewritten product, a price change, a supplier's new profile and an importer's new
+    interests, the queries whose inputs did not change are not searched again; only their
+    changed and entering candidates are scored, and a query is re-ranked only where one of
+    them reaches its last entry score. What the run serves is what ranking everything
+    again serves."""
+    first = _run(store)
+    plan = _plan(sessions, first.run_id)
+    assert plan["entries"][INQUIRY_SUPPLIERS] and plan["entries"][FIRM_IMPORTERS]
+    # An importer among a shortlist's candidates but not in its results.
+    key, (_, candidates, _) = sorted(plan["screens"][FIRM_IMPORTERS].items())[0]
+    shown = {target for t, k, _, target, *_ in rows(sessions, first.run_id) if k == key}
+    with session_scope(sessions) as session:
+        products = session.scalars(select(ProductRow).order_by(ProductRow.id)).all()
+        exporters = session.scalars(select(ExporterRow).order_by(ExporterRow.id)).all()
+        externals = {b.id: b.external_id for b in session.scalars(select(BuyerRow)).all()}
+    buyer = next(externals[i] for i in candidates if externals[i] not in shown)
+    _edit(sessions, "products", products[0].external_id, description="Frozen kimchi dumplings")
+    priced = next(p for p in products[1:] if p.price_min_usd)
+    _edit(
+        sessions,
+        "products",
+        priced.external_id,
+        price_min_usd=round(float(priced.price_min_usd or 1.0) * 0.5, 2),
+        price_max_usd=None,
+    )
+    _edit(sessions, "exporters", exporters[-1].external_id, description="Now ISO 22000 certified")
+    _edit(sessions, "buyers", buyer, interests="stainless steel valves; industrial pumps")
+    second = _run(store)
+    screened = second.summary["screened"]
+    for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS):
+        counts = screened[task]
+        assert counts["changed_items"] > 0, counts
+        assert counts["probed"] > 0, (task, counts, screened)
+        assert counts["screened"] == (
+            counts["new_or_changed"] + counts["touched"] + counts["candidate_left"]
+        )
+        assert counts["screened"] < counts["queries"], (task, counts)
+        assert counts["reached"] <= counts["probed"]
+    assert second.summary["seconds"]["worker_first_stage_probe"] > 0
+    recomputed = _run(store, full=True, as_of=dt.datetime.fromisoformat(second.summary["as_of"]))
+    assert rows(sessions, recomputed.run_id) == rows(sessions, second.run_id)
