@@ -13,9 +13,13 @@ A query is ranked again when one of these differs from the last committed run:
 - its **inputs**: content hashes of what the query itself reads (the inquiry row, its HS
   suggestions and its importer with the importer's funnel events; the firm row, its products,
   its funnel events and blocked pairs);
-- its **candidates**: the first stage is re-run for every query (cheap next to ranking; query
-  vectors come from the embedding cache) and the candidate id list is digested, so a firm or
-  importer that now enters or leaves a query's candidates re-ranks it;
+- its **candidates**, as far as they can change its results: the queries with a first stage
+  keep last night's candidates, patched with the changed items that now come within reach;
+  only their changed and entering candidates are scored, and a query is re-ranked where one
+  of them scores at or above the entry score its last ranking left (``engine._screen``,
+  ``screening.reach``, ``worker.probe``); a query one of whose candidates is gone, or that
+  has no entry score on record, has its first stage run again and its candidate list
+  compared;
 - its **results**: each recommended firm or importer (a *target*) has a digest of its own
   row, its products and its funnel events; a query whose previous results include a target
   whose digest moved is re-ranked, so an importer that opted out, or a supplier that changed
@@ -25,16 +29,12 @@ A query is ranked again when one of these differs from the last committed run:
   exposure cap counts per month); for partners the service offerings and pairing events,
   since every offering is a candidate of every manufacturer.
 
-Not tracked, so refreshed by ``--full`` (run it weekly) rather than nightly: a candidate
-outside a query's results whose data changed without changing the candidate list (it might
-now rank into the results), and the parts of the features computed over *everyone* (the
-market prior learnt from all recorded events, peer firms' success rates, price positions
-among all products). Tracking them would re-rank nearly every query after any change
-anywhere: with 200 candidates a query, 1% of products changed touches 87% of inquiries.
-Not tracked, on purpose: the parts of the features computed over *everyone* (the market prior
-learnt from all recorded events, peer firms' success rates, price positions among all
-products). Tracking them would re-rank everything after any event anywhere, so they are
-refreshed by ``--full`` (run it weekly) rather than nightly.
+Not tracked, so refreshed by ``--full`` (run it weekly) rather than nightly: the parts of the
+features computed over *everyone* (the market prior learnt from all recorded events, peer
+firms' success rates, price positions among all products), and the first stage's pool
+statistics (it standardises similarity over the retrieved pool, so an item entering one
+query's candidates can push its 200th out). Tracking them would re-rank nearly every query
+after any change anywhere.
 """
 
 from __future__ import annotations

@@ -151,3 +151,62 @@ def test_no_query_whose_top_candidates_move_is_missed(seed: int, depth: int) -> 
     for q, screen, h in zip(queries, screens, hit, strict=True):
         if top(after, q).ids != screen.ids:
             assert h
+
+
+# --- reach: down to the candidates ----------------------------------------------------------
+
+
+def test_reach_probes_changed_candidates_and_entering_items_and_patches_the_screen() -> None:
+    from matcher.batch.screening import reach
+
+    near, far = _unit(1, 0.1), _unit(0, 1)
+    changes = _changes([(2, far, True), (7, near, True), (8, far, True)])
+    (found,) = reach([Q[None]], [SCREEN], changes, margin=0.0)
+    assert not found.left
+    # 2 is a candidate whose vector moved: scored again (it stays a candidate); 7 now comes
+    # within the threshold: it enters; 8 is changed but out of reach.
+    assert found.probe == (2, 7)
+    assert found.screen == Screened((1, 2, 3, 7), 0.8)
+
+
+def test_reach_probes_a_candidate_whose_row_changed_without_its_vector() -> None:
+    from matcher.batch.screening import reach
+
+    (found,) = reach([Q[None]], [SCREEN], _changes([]), margin=0.0, also_changed=frozenset({3, 9}))
+    assert found.probe == (3,) and found.screen == SCREEN and not found.left
+
+
+def test_reach_says_a_query_left_by_a_gone_or_refiled_candidate() -> None:
+    from matcher.batch.screening import reach
+
+    (gone,) = reach([Q[None]], [SCREEN], _changes([(1, None, True)]), margin=0.0)
+    assert gone.left and gone.screen.ids == (2, 3)
+    filtered = Screened((1, 2, 3), 0.8, ("center",))
+    refiled = _changes([(2, _unit(1, 0.05), False)], fields={2: frozenset({"center"})})
+    (moved,) = reach([Q[None]], [filtered], refiled, margin=0.0)
+    assert moved.left
+
+
+def test_reach_keeps_out_items_of_another_scope() -> None:
+    from matcher.batch.screening import reach
+
+    near = _unit(1, 0.1)
+    changes = _changes([(7, near, True)], scopes=["VN-HAN"])
+    (other,) = reach(
+        [Q[None]],
+        [SCREEN],
+        changes,
+        margin=0.0,
+        scopes=["IN-DEL"],
+        item_scopes=[frozenset({"vn-han"})],
+    )
+    assert other.probe == ()
+    (same,) = reach(
+        [Q[None]],
+        [SCREEN],
+        changes,
+        margin=0.0,
+        scopes=["vn-han"],
+        item_scopes=[frozenset({"vn-han"})],
+    )
+    assert same.probe == (7,)

@@ -4,10 +4,14 @@ sign agrees with the contributions."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.features import pairs as pair_frames
 from matcher.features import registry
@@ -15,7 +19,7 @@ from matcher.features.history import History, seconds, timelines
 from matcher.features.pairs import PairContext
 from matcher.ranking.diversity import mmr, profile_similarity
 from matcher.ranking.pipeline import RankingPipeline
-from matcher.ranking.rule import RuleRanker
+from matcher.ranking.rule import DEFAULT_WEIGHTS, RuleRanker
 
 NOW = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 MONTH_START = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -167,3 +171,54 @@ def test_reasons_agree_in_sign_with_their_contributions() -> None:
         parts = sum(r.contributions.values())
         assert parts == pytest.approx(r.exporter_side + r.buyer_side, abs=1e-3)
         assert parts == pytest.approx(r.score, abs=1e-3)
+
+
+@pytest.mark.parametrize("diversity", [1.0, 0.5])
+def test_score_rows_scores_a_few_rows_as_the_whole_frame_does_and_entry_score_bounds_picks(
+    diversity: float,
+) -> None:
+    """The nightly batch scores a query's changed rows alone (``score_rows``, the pool's
+    similarities as ``reference``) and re-ranks only where one reaches ``entry_score``: a
+    row below it cannot change the picks, one above it can."""
+    context = _context()
+    whole = _pairs(context, exporter=2)
+    # A ranker that reads the one feature taken over the query's other candidates too.
+    ranker = RuleRanker({**DEFAULT_WEIGHTS, "relative_similarity": 0.1})
+    pipeline = RankingPipeline(ranker, diversity=diversity, pool=2)
+    outcome = pipeline.rank(whole, 3, candidate="buyer", blocked={(2, 104)})
+    scores = pipeline.score_rows(whole, blocked={(2, 104)})
+    by_buyer = dict(zip(whole["buyer_id"].tolist(), scores.tolist(), strict=True))
+    assert [by_buyer[r.buyer_id] for r in outcome.ranked] == pytest.approx(
+        [r.score for r in outcome.ranked]
+    )
+    assert by_buyer[104] == -math.inf and by_buyer[101] == -math.inf  # blocked, opted out
+    # Three rows alone, with the whole pool's similarities: the same scores.
+    some = [5, 7, 9]
+    sims = whole["similarity"].to_numpy()
+    part = pair_frames.build_columns(
+        context,
+        np.full(3, 2),
+        whole["buyer_id"].to_numpy()[some],
+        int(seconds([NOW])[0]),
+        similarity=sims[some],
+        reference=sims,
+    )
+    assert pipeline.score_rows(part).tolist() == pytest.approx(scores[some].tolist())
+    # The entry score is the last score the selection looked at: the 3rd best, or the 6th
+    # (the MMR pool of 2 x 3).
+    kept = np.sort(scores[np.isfinite(scores)])[::-1]
+    looked = 3 if diversity == 1.0 else 6
+    assert outcome.entry_score == pytest.approx(kept[looked - 1])
+    # Fewer candidates than it looks at: any newcomer could enter.
+    assert pipeline.rank(whole.iloc[:4], 3, candidate="buyer").entry_score == -math.inf
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0, allow_nan=False).map(lambda v: round(v, 2)), min_size=1),
+    st.data(),
+)
+def test_percentile_within_is_pandas_rank_of_the_pool(pool: list[float], data: Any) -> None:
+    picks = data.draw(st.lists(st.integers(0, len(pool) - 1), min_size=1))
+    expected = pd.Series(pool).rank(pct=True, method="average").to_numpy()[picks]
+    got = pair_frames.percentile_within(np.asarray(pool)[picks], np.asarray(pool))
+    assert got.tolist() == pytest.approx(expected.tolist())
