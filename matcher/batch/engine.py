@@ -29,7 +29,6 @@ import contextlib
 import datetime as dt
 import getpass
 import logging
-import math
 import secrets
 import socket
 import threading
@@ -391,11 +390,13 @@ def _run(
         t = time.perf_counter()
         changes = _index_changes(runtime, old)
         seconds["index_changes"] = time.perf_counter() - t
-        screening = _screen(runtime, pool, dim, inputs, texts, vectors, reporter, old, changes)
         results = None
         if previous is not None and not full:
             with session_scope(sessions) as session:
                 results = batch_queries.run_targets(session, previous[0])
+        screening = _screen(
+            runtime, pool, dim, inputs, texts, vectors, reporter, old, changes, results or {}
+        )
         plan = decide(
             inputs,
             screening.candidates,
@@ -451,7 +452,7 @@ def _run(
             for task in TASKS
         }
         totals = batch_queries.partition_totals(session, run_id)
-        plan.entries = _entries(plan, last, ranked)
+        _learnt(plan, last, ranked)
         store_plan(session, run_id, plan.to_json())
         seconds["commit"] = time.perf_counter() - t
         memory = pool.memory_mb()
@@ -611,7 +612,6 @@ class _Screening:
 
 
 PROBE_CHUNK = 500  # queries per probing task (a probe is a few rows: milliseconds)
-_TIE = 1e-9  # a probed score this close to the entry score may tie into the results
 
 
 def _screen(
@@ -624,6 +624,7 @@ def _screen(
     reporter: Reporter,
     old: Plan | None,
     changes: Mapping[str, ItemChanges | None],
+    results: Mapping[str, Mapping[str, Mapping[str, float]]],
 ) -> _Screening:
     """The first stage, on the workers, of the queries whose candidates must be found
     again: every query in a full run or where the last run's screens cannot be used; new
@@ -631,7 +632,8 @@ def _screen(
     refiled. Every other query the last run ranked keeps its candidates, patched with the
     changed items that now come within reach (``screening.reach``), and only its changed
     and entering candidates are scored (``worker.probe``): it is ranked again only where
-    one reaches the entry score its last ranking left. A query without a recorded entry
+    one can change its results (``worker.Probe``; ``results``: the last run's, with the
+    scores they were shown with). A query without a recorded entry
     score (ranked by an older run, or by a partition finished before a kill) is screened
     and compared as a whole (``screening.touched``), as is every query where the screens
     keep fewer candidates than the ranking sees (``batch_candidate_depth`` below
@@ -694,7 +696,20 @@ def _screen(
             out.candidates[task][q.key] = before[q.key][1]
             out.screens[task][q.key] = r.screen
             if r.probe:
-                probes[task].append(Probe(q, r.probe, r.screen.ids))
+                entry = old.entry(task, q.key)
+                assert entry is not None  # bounded
+                probes[task].append(
+                    Probe(
+                        q,
+                        r.probe,
+                        r.screen.ids,
+                        entry,
+                        tuple(old.shown.get(task, {}).get(q.key, ())),
+                        tuple(sorted(results.get(task, {}).get(q.key, {}).items()))
+                        if task == INQUIRY_SUPPLIERS
+                        else (),
+                    )
+                )
         out.screened[task] = {
             "queries": len(queries),
             "screened": len(todo[task]),
@@ -744,10 +759,7 @@ def _screen(
             timings["encoded"] += len(result.vectors)
             if isinstance(result, ProbeResult):
                 timings["probe"] += result.seconds_probe
-                for key, best in result.best.items():
-                    entry = old.entry(result.task, key) if old is not None else None
-                    if best > -math.inf and (entry is None or best >= entry - _TIE):
-                        out.reached[result.task].add(key)
+                out.reached[result.task].update(result.reached)
             else:
                 for key, screened in result.candidates.items():
                     out.candidates[result.task][key] = inputs.candidates(screened.ids)
@@ -883,19 +895,22 @@ class _Ranked:
     vanished: int = 0
     failure: tuple[Partition, str] | None = None
     entries: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> key -> entry
+    shown: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # task -> key -> rows
 
 
-def _entries(plan: Plan, last: Plan | None, ranked: _Ranked) -> dict[str, dict[str, float | None]]:
-    """Each query's entry score after this run: what this run's partitions ranked, the last
-    run's for the queries carried over (none for partitions a killed run had finished:
-    those queries are screened whole next time)."""
-    out: dict[str, dict[str, float | None]] = {}
+def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
+    """Set what the next run probes against: each query's entry score and shown rows, from
+    this run's partitions, or the last run's for the queries carried over (none for the
+    partitions a killed run had finished: those queries are screened whole next time)."""
+    before = last if last is not None and not plan.full else None
     for task in TASKS:
-        before = last.entries.get(task, {}) if last is not None and not plan.full else {}
-        mine: dict[str, float | None] = {k: before[k] for k in plan.carry(task) if k in before}
-        mine.update(ranked.entries.get(task, {}))
-        out[task] = mine
-    return out
+        keys = plan.carry(task)
+        entries = before.entries.get(task, {}) if before is not None else {}
+        shown = before.shown.get(task, {}) if before is not None else {}
+        plan.entries[task] = {k: entries[k] for k in keys if k in entries}
+        plan.entries[task].update(ranked.entries.get(task, {}))
+        plan.shown[task] = {k: shown[k] for k in keys if k in shown}
+        plan.shown[task].update(ranked.shown.get(task, {}))
 
 
 def _rank(
@@ -955,6 +970,9 @@ def _rank(
         )
         vectors.store(result.vectors)
         out.entries.setdefault(partition.task, {}).update(result.entries)
+        out.shown.setdefault(partition.task, {}).update(
+            {k: list(v) for k, v in result.shown.items()}
+        )
         out.encoded += len(result.vectors)
         out.written += 1
         out.rows += len(result.recommendations)

@@ -67,6 +67,9 @@ class Plan:
     # last ranking left it (``RankOutcome.entry_score``; None: -inf, anything would). Set
     # at commit, from the ranked partitions and the carried queries' last entries.
     entries: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # task -> key -> the rows its results were shown from (a supplier's product, external
+    # ids), in rank order: a changed shown row re-ranks the query (``worker.probe``).
+    shown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def carry(self, task: str) -> list[str]:
         """The task's queries whose previous recommendations this run copies."""
@@ -103,6 +106,7 @@ class Plan:
                 }
                 for task, items in self.screens.items()
             },
+            "shown": {task: dict(sorted(s.items())) for task, s in self.shown.items()},
             "entries": {
                 task: {key: None if v is None else _finite(v) for key, v in sorted(e.items())}
                 for task, e in self.entries.items()
@@ -150,6 +154,10 @@ class Plan:
                 task: {key: None if v is None else float(v) for key, v in e.items()}
                 for task, e in data.get("entries", {}).items()
             },
+            shown={
+                task: {key: [str(i) for i in ids] for key, ids in s.items()}
+                for task, s in data.get("shown", {}).items()
+            },
         )
 
     def entry(self, task: str, key: str) -> float | None:
@@ -170,7 +178,7 @@ def decide(
     inputs: Inputs,
     candidates: Mapping[str, Mapping[str, str]],
     old: Plan | None,
-    previous_results: Mapping[str, Mapping[str, set[str]]] | None = None,
+    previous_results: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
     reached: Mapping[str, set[str]] | None = None,
     *,
     full: bool,
@@ -178,9 +186,10 @@ def decide(
 ) -> Plan:
     """The plan against the last committed run's plan (``old``, read back with
     ``Plan.read``; None: none, or one this code cannot read) and what its queries
-    recommended (``previous_results``: task -> key -> target ids). ``candidates``: task ->
-    key -> candidate fingerprint from the first stage (tasks without a per-query first stage
-    map to ''). ``reached``: task -> keys whose probed candidates reach their entry score."""
+    recommended (``previous_results``: task -> key -> target id -> score). ``candidates``:
+    task -> key -> candidate fingerprint from the first stage (tasks without a per-query
+    first stage map to ''). ``reached``: task -> keys whose probed candidates can change
+    their results."""
     results = previous_results or {}
     hits = reached or {}
     fingerprints: dict[str, dict[str, tuple[str, str]]] = {}

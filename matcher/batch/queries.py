@@ -21,9 +21,11 @@ A query is ranked again when one of these differs from the last committed run:
   has no entry score on record, has its first stage run again and its candidate list
   compared;
 - its **results**: each recommended firm or importer (a *target*) has a digest of its own
-  row, its products and its funnel events; a query whose previous results include a target
-  whose digest moved is re-ranked, so an importer that opted out, or a supplier that changed
-  its prices, is never served stale;
+  row and its funnel events; a query whose previous results include a target whose digest
+  moved is re-ranked, so an importer that opted out is never served stale. A supplier's
+  products are rows of their own: a query is re-ranked where one it showed changed, or a
+  changed one of a shown supplier now beats the one shown (``worker.probe``), so a new price
+  is never served stale either;
 - its **task**: what every query of a task depends on alike: the ranker version, the
   encoder, the batch settings, the market-prior file; for shortlists the calendar month (the
   exposure cap counts per month); for partners the service offerings and pairing events,
@@ -64,7 +66,7 @@ from matcher.storage.tables import PairingEventRow, ServiceOfferingRow
 
 INQUIRY_SUPPLIERS, FIRM_IMPORTERS, SERVICE_PARTNERS = TASKS
 # Bump when what the batch writes for a query changes meaning, so every query re-ranks once.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def digest(*parts: object) -> str:
@@ -238,12 +240,10 @@ def read_inputs(
         queries=queries,
         task_fingerprints=task_fingerprints(session, settings, encoder_name, as_of),
         targets={
+            # A supplier's own row and history (every row of it reads them); its products
+            # are rows of their own, probed one by one where they are candidates.
             INQUIRY_SUPPLIERS: {
-                e.external_id: digest(
-                    e.content_hash,
-                    sorted(products_of.get(e.id, [])),
-                    exporter_events.get(e.id, "-"),
-                )
+                e.external_id: digest(e.content_hash, exporter_events.get(e.id, "-"))
                 for e in exporters
             },
             FIRM_IMPORTERS: {

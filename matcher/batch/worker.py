@@ -275,6 +275,7 @@ class PartitionResult:
     seconds_encode: float = 0.0
     seconds_rank: float = 0.0
     entries: dict[str, float] = field(default_factory=dict)  # query key -> its entry score
+    shown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> rows shown
 
 
 def settle_ties(recommendations: list[Recommendation]) -> list[Recommendation]:
@@ -298,12 +299,20 @@ def _score(value: float) -> float:
     return round(float(value), 4)
 
 
-def rank_query(
-    services: Services, query: Query, as_of: dt.datetime, top_k: int
-) -> tuple[list[Recommendation], float]:
-    """One query's recommendations, best first (empty where the subject is gone or has
-    nothing to rank, e.g. a firm without products), and its entry score (what a candidate
-    must score to change them; ``RankOutcome.entry_score``)."""
+@dataclass(frozen=True)
+class QueryRanking:
+    """One query's recommendations, best first; its entry score (what a candidate must
+    score to change them, ``RankOutcome.entry_score``); and the rows they were shown from
+    (a supplier's product, external ids; empty for the other tasks)."""
+
+    recommendations: list[Recommendation]
+    entry: float = -math.inf
+    shown: tuple[str, ...] = ()
+
+
+def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int) -> QueryRanking:
+    """One query's ranking (no recommendations where the subject is gone or has nothing to
+    rank, e.g. a firm without products)."""
     from matcher.matching.service import request_for_need
     from matcher.matching.shortlist import ShortlistRequest
     from matcher.storage.database import session_scope
@@ -312,14 +321,16 @@ def rank_query(
     task, key = query.task, query.key
     out: list[Recommendation] = []
     entry = -math.inf
+    shown: tuple[str, ...] = ()
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             need = session.get(NeedRow, query.subject)
             request = None if need is None else request_for_need(need, top_k)
         if request is None:
-            return [], entry
+            return QueryRanking([])
         matched = services.match.match(request, now=as_of)
         entry = matched.entry_score
+        shown = tuple(str(m.product["id"]) for m in matched.results)
         for m in matched.results:
             out.append(
                 Recommendation(
@@ -338,7 +349,7 @@ def rank_query(
                 ShortlistRequest(query.subject, query.scope, top_k), now=as_of
             )
         except InputValidationError:
-            return [], entry  # a firm without products has no importers to find
+            return QueryRanking([])  # a firm without products has no importers to find
         entry = result.entry_score
         for i in result.results:
             out.append(
@@ -364,7 +375,7 @@ def rank_query(
                 exclusions=False,
             )
         except (NotFoundError, InputValidationError):
-            return [], entry  # gone, or no longer a manufacturer
+            return QueryRanking([])  # gone, or no longer a manufacturer
         for n, p in enumerate(partners.results, start=1):
             offering = services.offerings.get(p.offer.offering_id) or _offering(
                 services, p.offer.offering_id
@@ -385,7 +396,7 @@ def rank_query(
             )
     else:
         raise ValueError(f"unknown batch task {task!r}")
-    return settle_ties(out), entry
+    return QueryRanking(settle_ties(out), entry, shown)
 
 
 def _offering(services: Services, offering_id: int) -> str:
@@ -408,9 +419,13 @@ def rank_partition(
     start, encoding = time.perf_counter(), services.queries.seconds
     recommendations: list[Recommendation] = []
     entries: dict[str, float] = {}
+    shown: dict[str, tuple[str, ...]] = {}
     for query in queries:
-        ranked, entries[query.key] = rank_query(services, query, as_of, top_k)
-        recommendations.extend(ranked)
+        ranking = rank_query(services, query, as_of, top_k)
+        recommendations.extend(ranking.recommendations)
+        entries[query.key] = ranking.entry
+        if ranking.shown:
+            shown[query.key] = ranking.shown
     encode = services.queries.seconds - encoding
     return PartitionResult(
         task,
@@ -421,6 +436,7 @@ def rank_partition(
         encode,
         time.perf_counter() - start - encode,
         entries,
+        shown,
     )
 
 
@@ -429,21 +445,46 @@ def rank_partition(
 
 @dataclass(frozen=True)
 class Probe:
-    """One query to probe: the candidates to score (changed or entering) and its whole
-    candidate pool (the reference for similarity percentiles)."""
+    """One query to probe: the candidates to score (changed or entering), its whole
+    candidate pool (the reference for similarity percentiles), and what its last ranking
+    left: its entry score, the rows its results were shown from and their scores by target
+    (a supplier's products: its best one is what counts)."""
 
     query: Query
     ids: tuple[int, ...]
     pool: tuple[int, ...]
+    entry: float
+    shown: tuple[str, ...] = ()
+    results: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
 class ProbeResult:
     task: str
-    best: dict[str, float]  # query key -> the best score among its probed candidates
+    reached: set[str]  # query keys whose results a probed candidate can change
     vectors: dict[str, np.ndarray]
     seconds_encode: float
     seconds_probe: float
+
+
+_TIE = 1e-4  # scores are stored to 4 decimals: this close may tie into the results
+
+
+def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
+    """Whether probed rows (row id, target id, new score) can change the query's results:
+    a row that was shown changed; or a row scores at or above the entry score, unless its
+    target is shown already from a row that still scores higher (another product of a
+    supplier in the results, below the one shown)."""
+    shown = set(item.shown)
+    results = dict(item.results)
+    for row, target, score in rows:
+        if row in shown:
+            return True
+        if score == -math.inf or score < item.entry - _TIE:
+            continue
+        if target not in results or score >= results[target] - _TIE:
+            return True
+    return False
 
 
 def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) -> ProbeResult:
@@ -459,17 +500,25 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     services = _services()
     services.queries.cache.refresh()
     start, encoding = time.perf_counter(), services.queries.seconds
-    best: dict[str, float] = {}
+    reached: set[str] = set()
     with session_scope(services.runtime.sessions) as session:
         for item in probes:
             query = item.query
-            scores: dict[int, float] = {}
+            rows: list[tuple[str, str, float]] = []
             if task == INQUIRY_SUPPLIERS:
                 need = session.get(NeedRow, query.subject)
                 if need is not None:
                     request = request_for_need(need, top_k)
-                    scores = services.match.score_candidates(
+                    scored = services.match.score_candidates(
                         request, services.match.encode(request), item.ids, item.pool, as_of
+                    )
+                    rows = list(
+                        zip(
+                            scored["product_external_id"].astype(str).tolist(),
+                            scored["exporter_external_id"].astype(str).tolist(),
+                            scored["score"].tolist(),
+                            strict=True,
+                        )
                     )
             elif task == FIRM_IMPORTERS:
                 documents = repository.product_documents_of(session, query.subject)
@@ -481,10 +530,12 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                         item.pool,
                         as_of,
                     )
+                    rows = [(str(i), str(i), v) for i, v in scores.items()]
             else:
                 raise ValueError(f"{task} has no per-query first stage")
-            best[query.key] = max(scores.values(), default=-math.inf)
+            if _reaches(item, rows):
+                reached.add(query.key)
     encode = services.queries.seconds - encoding
     return ProbeResult(
-        task, best, services.queries.drain(), encode, time.perf_counter() - start - encode
+        task, reached, services.queries.drain(), encode, time.perf_counter() - start - encode
     )

@@ -245,16 +245,19 @@ class MatchService:
         product_ids: Sequence[int],
         pool: Sequence[int],
         now: dt.datetime | None = None,
-    ) -> dict[int, float]:
-        """The scores ``match`` gives these candidate products (live ones), without the
-        search: their stored vectors against the encoded inquiry, the rest as ``match``
-        builds it. ``pool``: the inquiry's whole candidate set, which similarity percentiles
-        are taken within. The nightly batch compares the best with the last run's
-        ``entry_score`` to know whether the inquiry needs ranking again."""
+    ) -> pd.DataFrame:
+        """The scores ``match`` gives these candidate products (live ones; -inf where
+        excluded), without the search: their stored vectors against the encoded inquiry, the
+        rest as ``match`` builds it. ``pool``: the inquiry's whole candidate set, which
+        similarity percentiles are taken within. Columns ``product_id``,
+        ``product_external_id``, ``exporter_external_id``, ``score``: the nightly batch
+        compares them with the last run's ``entry_score`` and results to know whether the
+        inquiry needs ranking again."""
+        columns = ["product_id", "product_external_id", "exporter_external_id"]
         products = self.indexes.get("products")
         ids, vectors = products.vectors(product_ids)
         if len(ids) == 0:
-            return {}
+            return pd.DataFrame(columns=[*columns, "score"])
         frame = products.rows(ids).reset_index(drop=True)
         frame["similarity"] = (vectors @ query[0]).astype(float)
         _, pooled = products.vectors(sorted(set(pool) | set(ids.tolist())))
@@ -263,8 +266,9 @@ class MatchService:
         pairs = product_pairs(
             self.context(), frame, request, at, positions, (pooled @ query[0]).astype(float)
         )
-        scores = self.pipeline.score_rows(pairs)
-        return {int(i): float(v) for i, v in zip(frame["product_id"], scores, strict=True)}
+        out = frame[columns].copy()
+        out["score"] = self.pipeline.score_rows(pairs)
+        return out
 
     def encode(self, request: MatchRequest) -> np.ndarray:
         """The inquiry as a query vector (one row)."""

@@ -161,16 +161,22 @@ def buyers(session: Session) -> dict[int, tuple[str, str]]:
     return {int(i): (ext, h) for i, ext, h in session.execute(stmt)}
 
 
-def run_targets(session: Session, run_id: str) -> dict[str, dict[str, set[str]]]:
-    """``{task: {query key: target ids}}`` of one run: what each query recommended."""
+def run_targets(session: Session, run_id: str) -> dict[str, dict[str, dict[str, float]]]:
+    """``{task: {query key: {target id: score}}}`` of one run: what each query recommended,
+    with the score each result was shown with."""
     stmt = (
-        select(RecommendationRow.task, RecommendationRow.query_key, RecommendationRow.target_id)
+        select(
+            RecommendationRow.task,
+            RecommendationRow.query_key,
+            RecommendationRow.target_id,
+            RecommendationRow.score,
+        )
         .where(RecommendationRow.run_id == run_id)
         .execution_options(yield_per=_CHUNK)
     )
-    out: dict[str, dict[str, set[str]]] = {}
-    for task, key, target in session.execute(stmt):
-        out.setdefault(task, {}).setdefault(key, set()).add(target)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for task, key, target, score in session.execute(stmt):
+        out.setdefault(task, {}).setdefault(key, {})[target] = float(score)
     return out
 
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.batch.queries import Query
 from matcher.batch.screening import touched
-from matcher.batch.worker import Screened, top_candidates
+from matcher.batch.worker import Probe, Screened, _reaches, top_candidates
 from matcher.index.collection import ItemChanges
 
 DIM = 8
@@ -210,3 +211,35 @@ def test_reach_keeps_out_items_of_another_scope() -> None:
         item_scopes=[frozenset({"vn-han"})],
     )
     assert same.probe == (7,)
+
+
+# --- probe: whether scored rows can change a query's results -------------------------------
+
+
+def _probe(
+    entry: float, shown: tuple[str, ...] = (), results: dict[str, float] | None = None
+) -> Probe:
+    query = Query("inquiry_suppliers", "NEED-1", 1, None, "x")
+    return Probe(query, (1,), (1, 2), entry, shown, tuple(sorted((results or {}).items())))
+
+
+def test_a_shown_row_that_changed_always_reaches() -> None:
+    probe = _probe(0.5, shown=("P1", "P2"), results={"F1": 0.9, "F2": 0.6})
+    assert _reaches(probe, [("P2", "F2", 0.1)])  # its score fell: the next one moves up
+
+
+def test_an_outsider_reaches_only_at_the_entry_score() -> None:
+    probe = _probe(0.5, shown=("P1",), results={"F1": 0.9})
+    assert not _reaches(probe, [("P7", "F7", 0.49)])
+    assert _reaches(probe, [("P7", "F7", 0.5)])
+    assert not _reaches(probe, [("P7", "F7", -math.inf)])  # excluded
+
+
+def test_another_row_of_a_shown_supplier_reaches_only_by_beating_the_shown_one() -> None:
+    probe = _probe(0.5, shown=("P1",), results={"F1": 0.9})
+    assert not _reaches(probe, [("P3", "F1", 0.8)])  # F1 keeps showing P1
+    assert _reaches(probe, [("P3", "F1", 0.95)])
+
+
+def test_with_no_entry_score_bound_any_live_row_reaches() -> None:
+    assert _reaches(_probe(-math.inf), [("P7", "F7", -3.0)])
