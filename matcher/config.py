@@ -184,10 +184,11 @@ class Settings(BaseSettings):
         ge=1,
         le=1000,
         description=(
-            "The nightly batch re-ranks a query whose first stage changed in its this many most "
-            "similar candidates (default: all the ranker sees). Measured at 100k products after "
-            "a 1% change: at 200 the incremental run took 48% of a full run and left 6.8% of "
-            "the carried inquiries stale; at 30, 33% and 19% (docs/scaling.md)."
+            "The nightly batch keeps each query's this many most similar candidates for the "
+            "next run. At the default (all the ranker sees) an incremental run scores only a "
+            "query's changed and entering candidates and re-ranks it where one can change its "
+            "results; below it, a query one of whose kept candidates changed is searched and "
+            "re-ranked whole (docs/scaling.md)."
         ),
     )
     batch_screen_margin: float = Field(
@@ -195,8 +196,9 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description=(
-            "An incremental run screens a query again when a changed item comes within this "
-            "cosine of its candidate threshold (covers the approximate index's refinement pool)."
+            "An incremental run treats a changed item as entering a query's candidates when it "
+            "comes within this cosine of the query's candidate threshold (covers the "
+            "approximate index's refinement pool)."
         ),
     )
     batch_workers: int = Field(
