@@ -82,6 +82,16 @@ class _State:
     # here): ``save`` links them into the next version instead of rewriting them.
     base_files: Mapping[str, persistence.LinkedFile] | None = None
 
+    def live_labels(self, ids: Sequence[int] | Ids) -> tuple[Ids, npt.NDArray[np.bool_], Ids]:
+        """The asked ids, which of them are in the delta, and the base labels of the others
+        that are live (in the given order; tombstoned ones dropped)."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        in_delta = np.isin(wanted, self.delta_ids)
+        labels = self.labels_of(wanted[~in_delta])
+        if len(self.tombstones):
+            labels = labels[~np.isin(labels, self.tombstones)]
+        return wanted, in_delta, labels
+
     def labels_of(self, external: Ids) -> Ids:
         """Base labels of the given external ids that are in the base (others dropped)."""
         if len(self.ids) == 0 or len(external) == 0:
@@ -397,11 +407,7 @@ class VectorCollection:
     def rows(self, ids: Sequence[int] | Ids) -> pd.DataFrame:
         """Metadata rows for external ids (live ones), indexed by id, in the given order."""
         st = self.state
-        wanted = np.asarray(ids, dtype=np.int64)
-        in_delta = np.isin(wanted, st.delta_ids)
-        labels = st.labels_of(wanted[~in_delta])
-        if len(st.tombstones):
-            labels = labels[~np.isin(labels, st.tombstones)]
+        wanted, in_delta, labels = st.live_labels(ids)
         base = st.meta.iloc[labels].set_axis(st.ids[labels], axis=0)
         if not in_delta.any():
             return base  # labels_of keeps the given order: nothing to merge or reorder
@@ -416,31 +422,17 @@ class VectorCollection:
         return combined.loc[[i for i in wanted if i in combined.index]]
 
     def vectors(self, ids: Sequence[int] | Ids) -> tuple[Ids, Matrix]:
-        """The live items among ``ids`` (in the given order) and their stored vectors: what
-        the nightly batch scores a query's changed candidates with, exactly as the search's
-        refinement did, without searching again."""
+        """The live items among ``ids`` (the base's first, then the delta's) and their stored
+        vectors: what the nightly batch scores a query's changed candidates with, exactly as
+        the search's refinement did, without searching again."""
         st = self.state
-        wanted = np.asarray(ids, dtype=np.int64)
-        out = np.zeros((len(wanted), self.dim), np.float32)
-        live = np.zeros(len(wanted), dtype=bool)
-        delta_pos = {int(i): p for p, i in enumerate(st.delta_ids)}
-        in_delta = np.asarray([int(i) in delta_pos for i in wanted], dtype=bool)
-        for n in np.flatnonzero(in_delta):
-            out[n] = st.delta_vectors[delta_pos[int(wanted[n])]]
-            live[n] = True
-        rest = np.flatnonzero(~in_delta)
-        if len(rest) and len(st.ids):
-            pos = np.searchsorted(st.ids, wanted[rest], sorter=st.order)
-            labels = st.order[np.clip(pos, 0, len(st.ids) - 1)]
-            found = st.ids[labels] == wanted[rest]
-            if len(st.tombstones):
-                found &= ~np.isin(labels, st.tombstones)
-            rows, labels = rest[found], labels[found].astype(np.int64)
-            if len(rows):
-                stored = stored_vectors(st.base)
-                out[rows] = stored[labels] if stored is not None else _reconstruct(st.base, labels)
-                live[rows] = True
-        return wanted[live], out[live]
+        wanted, in_delta, labels = st.live_labels(ids)
+        stored = stored_vectors(st.base) if len(labels) else None
+        base = stored[labels] if stored is not None else _reconstruct(st.base, labels)
+        extra = wanted[in_delta]
+        position = {int(i): p for p, i in enumerate(st.delta_ids.tolist())}
+        delta = st.delta_vectors[[position[int(i)] for i in extra]]
+        return np.concatenate([st.ids[labels], extra]), np.concatenate([base, delta])
 
     def changes_since(self, directory: Path) -> ItemChanges | None:
         """What changed since the published version in ``directory``; None where that version

@@ -255,17 +255,17 @@ class MatchService:
         inquiry needs ranking again."""
         columns = ["product_id", "product_external_id", "exporter_external_id"]
         products = self.indexes.get("products")
-        ids, vectors = products.vectors(product_ids)
-        if len(ids) == 0:
+        # One read of the stored vectors: the pool's similarities, the probed rows' among them.
+        known, vectors = products.vectors(sorted(set(pool) | set(product_ids)))
+        pooled = (vectors @ query[0]).astype(float)
+        mine = np.isin(known, np.asarray(list(product_ids), dtype=np.int64))
+        if not mine.any():
             return pd.DataFrame(columns=[*columns, "score"])
-        frame = products.rows(ids).reset_index(drop=True)
-        frame["similarity"] = (vectors @ query[0]).astype(float)
-        _, pooled = products.vectors(sorted(set(pool) | set(ids.tolist())))
+        frame = products.rows(known[mine]).reset_index(drop=True)
+        frame["similarity"] = pooled[mine]
         at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
         positions = self.positions() if self.positions is not None else None
-        pairs = product_pairs(
-            self.context(), frame, request, at, positions, (pooled @ query[0]).astype(float)
-        )
+        pairs = product_pairs(self.context(), frame, request, at, positions, pooled)
         out = frame[columns].copy()
         out["score"] = self.pipeline.score_rows(pairs)
         return out

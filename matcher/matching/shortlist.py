@@ -246,12 +246,15 @@ class ShortlistService:
         within. The nightly batch compares the best with the last run's ``entry_score``."""
         now = now or dt.datetime.now(dt.UTC)
         buyers = self.indexes.get("buyers")
-        ids, vectors = buyers.vectors(importer_ids)
-        if len(ids) == 0 or len(queries) == 0:
+        # One read of the stored vectors: the pool's similarities, the probed rows' among them.
+        known, vectors = buyers.vectors(sorted(set(pool) | set(importer_ids)))
+        mine = np.isin(known, np.asarray(list(importer_ids), dtype=np.int64))
+        if len(queries) == 0 or not mine.any():
             return {}
+        pooled = (vectors @ queries.T).max(axis=1).astype(float)
+        ids = known[mine]
         with session_scope(self.sessions) as session:
             blocked = repository.blocked_pairs(session, request.exporter_id)
-        _, pooled = buyers.vectors(sorted(set(pool) | set(ids.tolist())))
         context = self.context()
         at = int(seconds([now])[0])
         pairs = pair_frames.build_columns(
@@ -259,9 +262,9 @@ class ShortlistService:
             np.full(len(ids), request.exporter_id, np.int64),
             ids,
             at,
-            similarity=(vectors @ queries.T).max(axis=1).astype(float),
+            similarity=pooled[mine],
             query={"q_center": request.center} if request.center else None,
-            reference=(pooled @ queries.T).max(axis=1).astype(float),
+            reference=pooled,
         )
         exposure = None
         if context.history is not None:

@@ -85,15 +85,9 @@ class RankingPipeline:
         if len(pairs) == 0:
             return RankOutcome((), (), self.ranker.name, 0)
         cols = pairs if isinstance(pairs, registry.Columns) else registry.Columns(pairs)
-        keep, excluded = hard_exclusions(
-            cols, blocked=blocked, exposure=exposure, exposure_cap=self.exposure_cap
-        )
-        kept_rows = np.flatnonzero(keep)
+        kept_rows, excluded, features, scores = self._scored(cols, blocked, exposure)
         if len(kept_rows) == 0:
             return RankOutcome((), tuple(excluded), self.ranker.name, len(pairs))
-        every = registry.compute(cols, self.ranker.feature_names)  # type: ignore[arg-type]
-        features = every.iloc[kept_rows]
-        scores = self.ranker.score(features)
         key = "exporter_id" if candidate == "exporter" else "buyer_id"
         keys = cols.numbers(key)[kept_rows]
         order = np.lexsort((keys, -scores))
@@ -156,14 +150,27 @@ class RankingPipeline:
         if len(pairs) == 0:
             return out
         cols = pairs if isinstance(pairs, registry.Columns) else registry.Columns(pairs)
-        keep, _ = hard_exclusions(
+        kept_rows, _, _, scores = self._scored(cols, blocked, exposure)
+        out[kept_rows] = scores
+        return out
+
+    def _scored(
+        self,
+        cols: registry.Columns,
+        blocked: Set[tuple[int, int]],
+        exposure: Mapping[int, Set[int]] | None,
+    ) -> tuple[np.ndarray, list[Exclusion], pd.DataFrame, np.ndarray]:
+        """The rows no hard exclusion removes, the exclusions, and the kept rows' features
+        and scores: the one scoring path of ``rank`` and ``score_rows``."""
+        keep, excluded = hard_exclusions(
             cols, blocked=blocked, exposure=exposure, exposure_cap=self.exposure_cap
         )
         kept_rows = np.flatnonzero(keep)
-        if len(kept_rows):
-            every = registry.compute(cols, self.ranker.feature_names)  # type: ignore[arg-type]
-            out[kept_rows] = self.ranker.score(every.iloc[kept_rows])
-        return out
+        if len(kept_rows) == 0:
+            return kept_rows, excluded, pd.DataFrame(), np.zeros(0)
+        every = registry.compute(cols, self.ranker.feature_names)  # type: ignore[arg-type]
+        features = every.iloc[kept_rows]
+        return kept_rows, excluded, features, self.ranker.score(features)
 
     def _similarity(
         self, cols: registry.Columns, rows: np.ndarray, candidate: Candidate

@@ -188,29 +188,20 @@ def test_reach_says_a_query_left_by_a_gone_or_refiled_candidate() -> None:
     assert moved.left
 
 
-def test_reach_keeps_out_items_of_another_scope() -> None:
+@pytest.mark.parametrize(("scope", "probed"), [("IN-DEL", ()), ("vn-han", (7,))])
+def test_reach_keeps_out_items_of_another_scope(scope: str, probed: tuple[int, ...]) -> None:
     from matcher.batch.screening import reach
 
-    near = _unit(1, 0.1)
-    changes = _changes([(7, near, True)], scopes=["VN-HAN"])
-    (other,) = reach(
+    changes = _changes([(7, _unit(1, 0.1), True)], scopes=["VN-HAN"])
+    (found,) = reach(
         [Q[None]],
         [SCREEN],
         changes,
         margin=0.0,
-        scopes=["IN-DEL"],
+        scopes=[scope],
         item_scopes=[frozenset({"vn-han"})],
     )
-    assert other.probe == ()
-    (same,) = reach(
-        [Q[None]],
-        [SCREEN],
-        changes,
-        margin=0.0,
-        scopes=["vn-han"],
-        item_scopes=[frozenset({"vn-han"})],
-    )
-    assert same.probe == (7,)
+    assert found.probe == probed
 
 
 # --- probe: whether scored rows can change a query's results -------------------------------
