@@ -489,10 +489,11 @@ def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
 
 def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) -> ProbeResult:
     """Score only each query's changed and entering candidates, as its ranking would
-    (``RankingPipeline.score_rows``); the driver re-ranks a query only where the best
-    reaches the entry score its last ranking left."""
-    from matcher.matching.service import request_for_need
-    from matcher.matching.shortlist import ShortlistRequest
+    (``RankingPipeline.score_rows``), all the chunk's queries in one pass (a probe is a few
+    rows: per query, the calls would cost more than the rows); the driver re-ranks a query
+    only where the best reaches the entry score its last ranking left."""
+    from matcher.matching.service import SupplierProbe, request_for_need
+    from matcher.matching.shortlist import ImporterProbe, ShortlistRequest
     from matcher.storage import repository
     from matcher.storage.database import session_scope
     from matcher.storage.tables import NeedRow
@@ -500,41 +501,57 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     services = _services()
     services.queries.cache.refresh()
     start, encoding = time.perf_counter(), services.queries.seconds
-    reached: set[str] = set()
-    with session_scope(services.runtime.sessions) as session:
-        for item in probes:
-            query = item.query
-            rows: list[tuple[str, str, float]] = []
-            if task == INQUIRY_SUPPLIERS:
-                need = session.get(NeedRow, query.subject)
-                if need is not None:
-                    request = request_for_need(need, top_k)
-                    scored = services.match.score_candidates(
-                        request, services.match.encode(request), item.ids, item.pool, as_of
-                    )
-                    rows = list(
-                        zip(
-                            scored["product_external_id"].astype(str).tolist(),
-                            scored["exporter_external_id"].astype(str).tolist(),
-                            scored["score"].tolist(),
-                            strict=True,
-                        )
-                    )
-            elif task == FIRM_IMPORTERS:
-                documents = repository.product_documents_of(session, query.subject)
-                if documents:
-                    scores = services.shortlist.score_candidates(
-                        ShortlistRequest(query.subject, query.scope, top_k),
-                        services.shortlist.encode(documents),
-                        item.ids,
-                        item.pool,
-                        as_of,
-                    )
-                    rows = [(str(i), str(i), v) for i, v in scores.items()]
-            else:
-                raise ValueError(f"{task} has no per-query first stage")
-            if _reaches(item, rows):
-                reached.add(query.key)
+    subjects = [item.query.subject for item in probes]
+    rows: dict[str, list[tuple[str, str, float]]] = {}
+    if task == INQUIRY_SUPPLIERS:
+        with session_scope(services.runtime.sessions) as session:
+            needs = repository.rows_by_id(session, NeedRow, subjects)
+            asked = [
+                (item, request_for_need(needs[item.query.subject], top_k))
+                for item in probes
+                if item.query.subject in needs
+            ]
+        queries = services.match.encode_many([request for _, request in asked])
+        scored = services.match.score_candidates(
+            [
+                SupplierProbe(request, queries[n : n + 1], item.ids, item.pool)
+                for n, (item, request) in enumerate(asked)
+            ],
+            as_of,
+        )
+        for (item, _), frame in zip(asked, scored, strict=True):
+            rows[item.query.key] = list(
+                zip(
+                    frame["product_external_id"].astype(str).tolist(),
+                    frame["exporter_external_id"].astype(str).tolist(),
+                    frame["score"].tolist(),
+                    strict=True,
+                )
+            )
+    elif task == FIRM_IMPORTERS:
+        with session_scope(services.runtime.sessions) as session:
+            documents = repository.product_documents_by_firm(session, subjects)
+        firms = [item for item in probes if documents.get(item.query.subject)]
+        texts = [documents[item.query.subject] for item in firms]
+        encoded = services.shortlist.encode([d for group in texts for d in group])
+        bounds = np.cumsum([0, *(len(group) for group in texts)])
+        scores = services.shortlist.score_candidates(
+            [
+                ImporterProbe(
+                    ShortlistRequest(item.query.subject, item.query.scope, top_k),
+                    encoded[bounds[n] : bounds[n + 1]],
+                    item.ids,
+                    item.pool,
+                )
+                for n, item in enumerate(firms)
+            ],
+            as_of,
+        )
+        for item, found in zip(firms, scores, strict=True):
+            rows[item.query.key] = [(str(i), str(i), v) for i, v in found.items()]
+    else:
+        raise ValueError(f"{task} has no per-query first stage")
+    reached = {item.query.key for item in probes if _reaches(item, rows.get(item.query.key, []))}
     encode = services.queries.seconds - encoding
     return ProbeResult(
         task, reached, services.queries.drain(), encode, time.perf_counter() - start - encode

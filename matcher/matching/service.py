@@ -66,6 +66,18 @@ class MatchRequest:
 
 
 @dataclass(frozen=True)
+class SupplierProbe:
+    """One inquiry's candidates to score without a search (``MatchService.score_candidates``):
+    the request, its encoded query (one row), the products to score and the inquiry's whole
+    candidate pool, which similarity percentiles are taken within."""
+
+    request: MatchRequest
+    query: np.ndarray
+    product_ids: Sequence[int]
+    pool: Sequence[int]
+
+
+@dataclass(frozen=True)
 class Explanation:
     feature: str
     value: float | None
@@ -239,36 +251,63 @@ class MatchService:
         )
 
     def score_candidates(
-        self,
-        request: MatchRequest,
-        query: np.ndarray,
-        product_ids: Sequence[int],
-        pool: Sequence[int],
-        now: dt.datetime | None = None,
-    ) -> pd.DataFrame:
-        """The scores ``match`` gives these candidate products (live ones; -inf where
+        self, probes: Sequence[SupplierProbe], now: dt.datetime | None = None
+    ) -> list[pd.DataFrame]:
+        """The scores ``match`` gives each probe's candidate products (live ones; -inf where
         excluded), without the search: their stored vectors against the encoded inquiry, the
-        rest as ``match`` builds it. ``pool``: the inquiry's whole candidate set, which
-        similarity percentiles are taken within. Columns ``product_id``,
-        ``product_external_id``, ``exporter_external_id``, ``score``: the nightly batch
-        compares them with the last run's ``entry_score`` and results to know whether the
-        inquiry needs ranking again."""
+        rest as ``match`` builds it, the similarity percentiles taken within each probe's
+        whole pool. One frame per probe, columns ``product_id``, ``product_external_id``,
+        ``exporter_external_id``, ``score``: the nightly batch compares them with the last
+        run's ``entry_score`` and results to know whether the inquiry needs ranking again.
+
+        Many probes at once because each is a few rows: the stored vectors and rows are read
+        once for all, and the features and the ranker run once over every probe's rows."""
         columns = ["product_id", "product_external_id", "exporter_external_id"]
+        out = [pd.DataFrame(columns=[*columns, "score"]) for _ in probes]
+        if not probes:
+            return out
         products = self.indexes.get("products")
-        # One read of the stored vectors: the pool's similarities, the probed rows' among them.
-        known, vectors = products.vectors(sorted(set(pool) | set(product_ids)))
-        pooled = (vectors @ query[0]).astype(float)
-        mine = np.isin(known, np.asarray(list(product_ids), dtype=np.int64))
-        if not mine.any():
-            return pd.DataFrame(columns=[*columns, "score"])
-        frame = products.rows(known[mine]).reset_index(drop=True)
-        frame["similarity"] = pooled[mine]
+        wanted: set[int] = set()
+        for p in probes:
+            wanted.update(p.pool)
+            wanted.update(p.product_ids)
+        known, vectors = products.vectors(sorted(wanted))
+        position = pd.Index(known)
+        probed = sorted({int(i) for p in probes for i in p.product_ids} & set(known.tolist()))
+        rows = products.rows(np.asarray(probed, dtype=np.int64))
         at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
         positions = self.positions() if self.positions is not None else None
-        pairs = product_pairs(self.context(), frame, request, at, positions, pooled)
-        out = frame[columns].copy()
-        out["score"] = self.pipeline.score_rows(pairs)
+        context = self.context()
+        parts: list[registry.Columns] = []
+        frames: list[tuple[int, pd.DataFrame]] = []
+        for n, p in enumerate(probes):
+            pool = np.asarray(sorted(set(p.pool) | set(p.product_ids)), dtype=np.int64)
+            pool = pool[np.isin(pool, known)]
+            pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.query[0]).astype(float)
+            mine = np.isin(pool, np.asarray(list(p.product_ids), dtype=np.int64))
+            mine &= np.isin(pool, rows.index.to_numpy())
+            if not mine.any():
+                continue
+            frame = rows.loc[pool[mine]].reset_index(drop=True)
+            frame["similarity"] = pooled[mine]
+            parts.append(product_pairs(context, frame, p.request, at, positions, pooled))
+            frames.append((n, frame[columns]))
+        for group in registry.same_columns(parts):
+            scores = self.pipeline.score_rows(registry.Columns.concat([parts[i] for i in group]))
+            start = 0
+            for i in group:
+                n, frame = frames[i]
+                scored = frame.copy()
+                scored["score"] = scores[start : start + len(frame)]
+                start += len(frame)
+                out[n] = scored
         return out
+
+    def encode_many(self, requests: Sequence[MatchRequest]) -> np.ndarray:
+        """Many inquiries as query vectors, one row each (one call to the encoder)."""
+        if not requests:
+            return np.zeros((0, self.encoder.dim), dtype=np.float32)
+        return self.encoder.encode_queries([inquiry_query(r.text) for r in requests])
 
     def encode(self, request: MatchRequest) -> np.ndarray:
         """The inquiry as a query vector (one row)."""

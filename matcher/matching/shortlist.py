@@ -26,6 +26,7 @@ from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import product_document
 from matcher.errors import InputValidationError
 from matcher.features import pairs as pair_frames
+from matcher.features import registry
 from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
@@ -67,6 +68,18 @@ class ShortlistResult:
     timings_ms: dict[str, float]
     external_ids: dict[int, str]  # importer internal -> external, results and exclusions
     entry_score: float = -math.inf  # ``RankOutcome.entry_score``: what a newcomer must reach
+
+
+@dataclass(frozen=True)
+class ImporterProbe:
+    """One shortlist's candidates to score without a search
+    (``ShortlistService.score_candidates``): the request, the firm's encoded products (one
+    row each), the importers to score and the shortlist's whole candidate pool."""
+
+    request: ShortlistRequest
+    queries: np.ndarray
+    importer_ids: Sequence[int]
+    pool: Sequence[int]
 
 
 _BUYER_FIELDS = (
@@ -232,43 +245,70 @@ class ShortlistService:
         )
 
     def score_candidates(
-        self,
-        request: ShortlistRequest,
-        queries: np.ndarray,
-        importer_ids: Sequence[int],
-        pool: Sequence[int],
-        now: dt.datetime | None = None,
-    ) -> dict[int, float]:
-        """The scores ``shortlist`` gives these candidate importers (live ones), without the
-        search: each one's best similarity to the firm's encoded products from its stored
-        vector, exclusions and features as ``shortlist`` applies them (excluded: -inf).
-        ``pool``: the shortlist's whole candidate set, which similarity percentiles are taken
-        within. The nightly batch compares the best with the last run's ``entry_score``."""
+        self, probes: Sequence[ImporterProbe], now: dt.datetime | None = None
+    ) -> list[dict[int, float]]:
+        """The scores ``shortlist`` gives each probe's candidate importers (live ones),
+        without the search: each one's best similarity to the firm's encoded products from
+        its stored vector, exclusions and features as ``shortlist`` applies them (excluded:
+        -inf), similarity percentiles within each probe's whole pool. The nightly batch
+        compares the best with the last run's ``entry_score``.
+
+        Many probes at once because each is a few rows: the stored vectors are read once for
+        all, and the features and the ranker run once over every probe's rows."""
         now = now or dt.datetime.now(dt.UTC)
+        out: list[dict[int, float]] = [{} for _ in probes]
+        if not probes:
+            return out
         buyers = self.indexes.get("buyers")
-        # One read of the stored vectors: the pool's similarities, the probed rows' among them.
-        known, vectors = buyers.vectors(sorted(set(pool) | set(importer_ids)))
-        mine = np.isin(known, np.asarray(list(importer_ids), dtype=np.int64))
-        if len(queries) == 0 or not mine.any():
-            return {}
-        pooled = (vectors @ queries.T).max(axis=1).astype(float)
-        ids = known[mine]
+        wanted: set[int] = set()
+        for p in probes:
+            wanted.update(p.pool)
+            wanted.update(p.importer_ids)
+        known, vectors = buyers.vectors(sorted(wanted))
+        position = pd.Index(known)
         with session_scope(self.sessions) as session:
-            blocked = repository.blocked_pairs(session, request.exporter_id)
+            blocked = repository.blocked_pairs(
+                session, sorted({p.request.exporter_id for p in probes})
+            )
         context = self.context()
         at = int(seconds([now])[0])
-        pairs = pair_frames.build_columns(
-            context,
-            np.full(len(ids), request.exporter_id, np.int64),
-            ids,
-            at,
-            similarity=pooled[mine],
-            query={"q_center": request.center} if request.center else None,
-            reference=pooled,
-        )
+        parts: list[registry.Columns] = []
+        made: list[tuple[int, np.ndarray]] = []
+        for n, p in enumerate(probes):
+            pool = np.asarray(sorted(set(p.pool) | set(p.importer_ids)), dtype=np.int64)
+            pool = pool[np.isin(pool, known)]
+            mine = np.isin(pool, np.asarray(list(p.importer_ids), dtype=np.int64))
+            if len(p.queries) == 0 or not mine.any():
+                continue
+            pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.queries.T).max(axis=1)
+            ids = pool[mine]
+            parts.append(
+                pair_frames.build_columns(
+                    context,
+                    np.full(len(ids), p.request.exporter_id, np.int64),
+                    ids,
+                    at,
+                    similarity=pooled[mine].astype(float),
+                    query={"q_center": p.request.center} if p.request.center else None,
+                    reference=pooled.astype(float),
+                )
+            )
+            made.append((n, ids))
         exposure = None
-        if context.history is not None:
+        if context.history is not None and made:
             since = int(seconds([month_start(now)])[0])
-            exposure = context.history.recent_exposure(ids.tolist(), since, at + 1)
-        scores = self.pipeline.score_rows(pairs, blocked=blocked, exposure=exposure)
-        return {int(i): float(v) for i, v in zip(ids, scores, strict=True)}
+            everyone = sorted({int(i) for _, ids in made for i in ids})
+            exposure = context.history.recent_exposure(everyone, since, at + 1)
+        for group in registry.same_columns(parts):
+            scores = self.pipeline.score_rows(
+                registry.Columns.concat([parts[i] for i in group]),
+                blocked=blocked,
+                exposure=exposure,
+            )
+            start = 0
+            for i in group:
+                n, ids = made[i]
+                values = scores[start : start + len(ids)]
+                start += len(ids)
+                out[n] = {int(b): float(v) for b, v in zip(ids, values, strict=True)}
+        return out

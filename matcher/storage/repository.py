@@ -389,11 +389,15 @@ def pairing_track_counts(
     )
 
 
-def blocked_pairs(session: Session, exporter_id: int | None = None) -> set[tuple[int, int]]:
-    """Blocked (exporter, buyer) pairs, all or one firm's."""
+def blocked_pairs(
+    session: Session, exporter_id: int | Sequence[int] | None = None
+) -> set[tuple[int, int]]:
+    """Blocked (exporter, buyer) pairs: all, one firm's, or several firms'."""
     stmt = select(PairBlockRow.exporter_id, PairBlockRow.buyer_id)
-    if exporter_id is not None:
+    if isinstance(exporter_id, int):
         stmt = stmt.where(PairBlockRow.exporter_id == exporter_id)
+    elif exporter_id is not None:
+        stmt = stmt.where(PairBlockRow.exporter_id.in_(list(exporter_id)))
     return {(int(e), int(b)) for e, b in session.execute(stmt)}
 
 
@@ -422,6 +426,26 @@ def product_documents_of(
         .order_by(ProductRow.id)
     )
     return [(n, d, h) for n, d, h in session.execute(stmt)]
+
+
+def product_documents_by_firm(
+    session: Session, exporter_ids: Iterable[int]
+) -> dict[int, list[tuple[str | None, str, str | None]]]:
+    """``product_documents_of`` for many firms in a few reads (chunks of
+    ``_LOOKUP_CHUNK``); a firm without products is left out."""
+    wanted = sorted(set(exporter_ids))
+    out: dict[int, list[tuple[str | None, str, str | None]]] = {}
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        stmt = (
+            select(
+                ProductRow.exporter_id, ProductRow.name, ProductRow.description, ProductRow.hs_code
+            )
+            .where(ProductRow.exporter_id.in_(wanted[start : start + _LOOKUP_CHUNK]))
+            .order_by(ProductRow.exporter_id, ProductRow.id)
+        )
+        for e, n, d, h in session.execute(stmt):
+            out.setdefault(int(e), []).append((n, d, h))
+    return out
 
 
 def get_exporter(session: Session, external_id: str) -> ExporterRow | None:

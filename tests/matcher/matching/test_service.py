@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from matcher.config import Settings
 from matcher.domain.enums import ExportStage
 from matcher.index.products import CatalogFilter
-from matcher.matching.service import MatchRequest, MatchService, request_for_buyer
+from matcher.matching.service import (
+    MatchRequest,
+    MatchService,
+    SupplierProbe,
+    request_for_buyer,
+)
+from matcher.runtime import Runtime
 from matcher.storage.database import session_scope
 from matcher.storage.repository import get_buyer
 
@@ -139,3 +146,39 @@ def test_the_first_stage_also_searches_the_inquired_heading(mini_service: MatchS
     coded = narrow.match(MatchRequest(text=text, hs_codes=("848180",), top_k=3))
     assert coded.candidates == 3
     assert any(r.product["hs_code"].startswith("8481") for r in coded.results)
+
+
+def test_score_candidates_scores_many_inquiries_at_once_as_match_does(
+    mini_service: MatchService, mini_settings: Settings
+) -> None:
+    """The nightly batch probes a chunk of inquiries in one pass: every probe's rows score as
+    ``match`` scores them, whichever other probes (a known importer's, an anonymous one's
+    with certificates, one with a price) share the pass."""
+    runtime = Runtime(mini_settings)
+    with session_scope(runtime.sessions) as session:
+        buyer = get_buyer(session, "MX-B01")
+        assert buyer is not None
+        known = request_for_buyer(buyer, top_k=5)
+    requests = [
+        known,
+        MatchRequest(text=VALVES, required_certifications=("API6D",), top_k=5),
+        MatchRequest(text="kimchi for supermarkets", target_price_usd=3.0, top_k=5),
+    ]
+    probes = []
+    expected: list[dict[str, float]] = []
+    for request in requests:
+        query = mini_service.encode(request)
+        frame = mini_service.retrieve(request, query)
+        result = mini_service.match(request)
+        pool = [int(i) for i in frame["product_id"]]
+        shown = {str(r.product["id"]) for r in result.results}
+        named = zip(frame["product_id"], frame["product_external_id"], strict=True)
+        ids = [int(i) for i, x in named if x in shown]
+        probes.append(SupplierProbe(request, query, ids, pool))
+        expected.append({str(r.product["id"]): r.score for r in result.results})
+    together = mini_service.score_candidates(probes)
+    for probe, frame, scores in zip(probes, together, expected, strict=True):
+        got = dict(zip(frame["product_external_id"], frame["score"].round(4), strict=True))
+        assert got == pytest.approx(scores)
+        alone = mini_service.score_candidates([probe])[0]
+        assert alone["score"].tolist() == pytest.approx(frame["score"].tolist())
