@@ -698,16 +698,19 @@ def _screen(
             if r.probe:
                 entry = old.entry(task, q.key)
                 assert entry is not None  # bounded
+                last = results.get(task, {}).get(q.key, {})
                 probes[task].append(
                     Probe(
                         q,
                         r.probe,
                         r.screen.ids,
                         entry,
-                        tuple(old.shown.get(task, {}).get(q.key, ())),
-                        tuple(sorted(results.get(task, {}).get(q.key, {}).items()))
+                        # The rows shown: a supplier's product, or the importer itself.
+                        tuple(old.shown.get(task, {}).get(q.key, ()))
                         if task == INQUIRY_SUPPLIERS
-                        else (),
+                        else tuple(sorted(last)),
+                        tuple(sorted(last.items())) if task == INQUIRY_SUPPLIERS else (),
+                        r.screen,
                     )
                 )
         out.screened[task] = {
@@ -751,6 +754,7 @@ def _screen(
         for task, items in probe_chunks
     ]
     reporter.phase("first stage", len(futures))
+    cut: dict[str, int] = {}  # task -> probed queries whose pool entering items outgrew
     try:
         for future in _distributed().as_completed(futures):
             result: ScreenResult | ProbeResult = future.result()
@@ -760,6 +764,8 @@ def _screen(
             if isinstance(result, ProbeResult):
                 timings["probe"] += result.seconds_probe
                 out.reached[result.task].update(result.reached)
+                out.screens[result.task].update(result.screens)
+                cut[result.task] = cut.get(result.task, 0) + result.evicted
             else:
                 for key, screened in result.candidates.items():
                     out.candidates[result.task][key] = inputs.candidates(screened.ids)
@@ -772,6 +778,7 @@ def _screen(
         raise BatchRunError(message, None, {"message": message, "failed": "first stage"}) from exc
     for task in probes:
         out.screened[task]["reached"] = len(out.reached[task])
+        out.screened[task]["pool_cut_back"] = cut.get(task, 0)
     return out
 
 

@@ -28,7 +28,7 @@ from matcher.batch.queries import Inputs
 from matcher.batch.screening import Screened
 from matcher.storage.batch_runs import TASKS
 
-PLAN_FORMAT = 3
+PLAN_FORMAT = 4
 # Why a query is ranked again (the summary counts them). REACHED: a changed or entering
 # candidate now scores at or above the last ranking's entry score (``worker.probe``).
 NEW, INPUTS, CANDIDATES, REACHED, RESULTS, TASK, FULL = (
@@ -101,7 +101,12 @@ class Plan:
             "extra": self.extra,
             "screens": {
                 task: {
-                    key: [_finite(s.threshold), list(s.ids), list(s.fields)]
+                    key: [
+                        _finite(s.threshold),
+                        list(s.ids),
+                        list(s.fields),
+                        s.spread and list(s.spread),
+                    ]
                     for key, s in sorted(items.items())
                 }
                 for task, items in self.screens.items()
@@ -145,8 +150,9 @@ class Plan:
                         tuple(int(i) for i in ids),
                         -math.inf if t is None else float(t),
                         tuple(str(f) for f in fields),
+                        None if spread is None else tuple(float(v) for v in spread),
                     )
-                    for key, (t, ids, fields) in items.items()
+                    for key, (t, ids, fields, spread) in items.items()
                 }
                 for task, items in data.get("screens", {}).items()
             },

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -44,15 +44,25 @@ class Screened:
     ids: tuple[int, ...]
     threshold: float
     fields: tuple[str, ...] = ()
+    # What the first stage standardised its searches' pool with: the similarities' mean and
+    # deviation, then the responsiveness's where it reads them (``*.first_stage``).
+    spread: tuple[float, ...] | None = None
 
 
 def top_candidates(
-    similarity: dict[int, float], depth: int, fields: Iterable[str] = ()
+    similarity: dict[int, float],
+    depth: int,
+    fields: Iterable[str] = (),
+    spread: tuple[float, ...] | None = None,
 ) -> Screened:
-    """The ``depth`` most similar of a first stage's candidates (ties by id)."""
+    """The ``depth`` most similar of a first stage's candidates (ties by id). ``spread``:
+    what the first stage standardised its searches' pool with, kept so that a probe can cut
+    a pool that entering items grew back as the search would (``MatchService.score_candidates``)."""
     ranked = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))[:depth]
     threshold = ranked[-1][1] if len(ranked) >= depth else -math.inf
-    return Screened(tuple(sorted(i for i, _ in ranked)), float(threshold), tuple(sorted(fields)))
+    return Screened(
+        tuple(sorted(i for i, _ in ranked)), float(threshold), tuple(sorted(fields)), spread
+    )
 
 
 def touched(
@@ -154,7 +164,7 @@ def reach(
         new = entering[q] - members
         probe = sorted((members & changed_live) | new)
         ids = tuple(sorted((members - gone) | new))
-        out.append(Reach(left, tuple(probe), Screened(ids, screen.threshold, screen.fields)))
+        out.append(Reach(left, tuple(probe), replace(screen, ids=ids)))
     return out
 
 

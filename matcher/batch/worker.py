@@ -20,9 +20,9 @@ import datetime as dt
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from distributed import WorkerPlugin
@@ -36,6 +36,9 @@ from matcher.embedding.encoders import Encoder, Vectors
 from matcher.errors import InputValidationError, NotFoundError
 from matcher.pairing.service import OfferCatalogue
 from matcher.storage.batch_runs import Recommendation
+
+if TYPE_CHECKING:
+    from matcher.matching.service import ScoredProbe
 
 PLUGIN_NAME = "tradematch-batch"
 
@@ -234,7 +237,9 @@ def screen(task: str, queries: Sequence[Query], top_k: int, depth: int) -> Scree
                 request = request_for_need(need, top_k)
                 where = request.filters.to_where()
                 fields = {"hs", *where.values, *where.all_values, *where.max_values}
-                frame = services.match.retrieve(request, services.match.encode(request))
+                frame, pool_spread = services.match.first_stage(
+                    request, services.match.encode(request)
+                )
                 similarity = dict(
                     zip(
                         (int(i) for i in frame["product_id"]),
@@ -242,18 +247,20 @@ def screen(task: str, queries: Sequence[Query], top_k: int, depth: int) -> Scree
                         strict=True,
                     )
                 )
-                out[query.key] = top_candidates(similarity, depth, fields)
+                out[query.key] = top_candidates(similarity, depth, fields, pool_spread)
             elif task == FIRM_IMPORTERS:
                 documents = repository.product_documents_of(session, query.subject)
                 if not documents:
                     out[query.key] = top_candidates({}, depth)
                     continue
-                best, ranked = services.shortlist.retrieve(
+                best, ranked, spread = services.shortlist.first_stage(
                     ShortlistRequest(query.subject, query.scope, top_k),
                     documents,
                     services.shortlist.encode(documents),
                 )
-                out[query.key] = top_candidates({i: best[i] for i in ranked}, depth, _FIRM_FIELDS)
+                out[query.key] = top_candidates(
+                    {i: best[i] for i in ranked}, depth, _FIRM_FIELDS, spread
+                )
             else:
                 raise ValueError(f"{task} has no per-query first stage")
     encode = services.queries.seconds - encoding
@@ -456,6 +463,7 @@ class Probe:
     entry: float
     shown: tuple[str, ...] = ()
     results: tuple[tuple[str, float], ...] = ()
+    screen: Screened | None = None  # the patched first stage (its spread cuts the pool back)
 
 
 @dataclass
@@ -465,6 +473,8 @@ class ProbeResult:
     vectors: dict[str, np.ndarray]
     seconds_encode: float
     seconds_probe: float
+    screens: dict[str, Screened] = field(default_factory=dict)  # pools cut back, by key
+    evicted: int = 0  # queries whose pool was cut back
 
 
 _TIE = 1e-4  # scores are stored to 4 decimals: this close may tie into the results
@@ -487,13 +497,27 @@ def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
     return False
 
 
+def _cut_back(
+    item: Probe, found: ScoredProbe, screens: dict[str, Screened], pushed: set[str]
+) -> None:
+    """Where the probe cut the query's pool back as its search would: its screen for the
+    next run, and whether a row it showed is no candidate any more (then it is re-ranked)."""
+    if found.pool is None or item.screen is None:
+        return
+    screens[item.query.key] = replace(
+        item.screen, ids=tuple(sorted(found.pool)), threshold=found.floor
+    )
+    if set(found.evicted) & set(item.shown):
+        pushed.add(item.query.key)
+
+
 def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) -> ProbeResult:
     """Score only each query's changed and entering candidates, as its ranking would
     (``RankingPipeline.score_rows``), all the chunk's queries in one pass (a probe is a few
     rows: per query, the calls would cost more than the rows); the driver re-ranks a query
     only where the best reaches the entry score its last ranking left."""
     from matcher.matching.service import SupplierProbe, request_for_need
-    from matcher.matching.shortlist import ImporterProbe, ShortlistRequest
+    from matcher.matching.shortlist import ImporterProbe, ShortlistRequest, headings_of
     from matcher.storage import repository
     from matcher.storage.database import session_scope
     from matcher.storage.tables import NeedRow
@@ -503,6 +527,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     start, encoding = time.perf_counter(), services.queries.seconds
     subjects = [item.query.subject for item in probes]
     rows: dict[str, list[tuple[str, str, float]]] = {}
+    screens: dict[str, Screened] = {}
+    pushed: set[str] = set()
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             needs = repository.rows_by_id(session, NeedRow, subjects)
@@ -514,12 +540,19 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
         queries = services.match.encode_many([request for _, request in asked])
         scored = services.match.score_candidates(
             [
-                SupplierProbe(request, queries[n : n + 1], item.ids, item.pool)
+                SupplierProbe(
+                    request,
+                    queries[n : n + 1],
+                    item.ids,
+                    item.pool,
+                    None if item.screen is None else item.screen.spread,
+                )
                 for n, (item, request) in enumerate(asked)
             ],
             as_of,
         )
-        for (item, _), frame in zip(asked, scored, strict=True):
+        for (item, _), found in zip(asked, scored, strict=True):
+            frame = found.rows
             rows[item.query.key] = list(
                 zip(
                     frame["product_external_id"].astype(str).tolist(),
@@ -528,6 +561,7 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                     strict=True,
                 )
             )
+            _cut_back(item, found, screens, pushed)
     elif task == FIRM_IMPORTERS:
         with session_scope(services.runtime.sessions) as session:
             documents = repository.product_documents_by_firm(session, subjects)
@@ -535,24 +569,38 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
         texts = [documents[item.query.subject] for item in firms]
         encoded = services.shortlist.encode([d for group in texts for d in group])
         bounds = np.cumsum([0, *(len(group) for group in texts)])
-        scores = services.shortlist.score_candidates(
+        importers = services.shortlist.score_candidates(
             [
                 ImporterProbe(
                     ShortlistRequest(item.query.subject, item.query.scope, top_k),
                     encoded[bounds[n] : bounds[n + 1]],
                     item.ids,
                     item.pool,
+                    tuple(headings_of(texts[n])),
+                    None if item.screen is None else item.screen.spread,
                 )
                 for n, item in enumerate(firms)
             ],
             as_of,
         )
-        for item, found in zip(firms, scores, strict=True):
-            rows[item.query.key] = [(str(i), str(i), v) for i, v in found.items()]
+        for item, found in zip(firms, importers, strict=True):
+            named = found.rows["external_id"].astype(str).tolist()
+            rows[item.query.key] = list(
+                zip(named, named, found.rows["score"].tolist(), strict=True)
+            )
+            _cut_back(item, found, screens, pushed)
     else:
         raise ValueError(f"{task} has no per-query first stage")
-    reached = {item.query.key for item in probes if _reaches(item, rows.get(item.query.key, []))}
+    reached = pushed | {
+        item.query.key for item in probes if _reaches(item, rows.get(item.query.key, []))
+    }
     encode = services.queries.seconds - encoding
     return ProbeResult(
-        task, reached, services.queries.drain(), encode, time.perf_counter() - start - encode
+        task,
+        reached,
+        services.queries.drain(),
+        encode,
+        time.perf_counter() - start - encode,
+        screens,
+        len(screens),
     )

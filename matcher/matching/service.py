@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
 from matcher.index.products import CatalogFilter
-from matcher.matching.first_stage import first_stage_score
+from matcher.matching.first_stage import Spread, first_stage_score, similarity_spread
 from matcher.ranking.base import Ranker
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
@@ -75,6 +75,18 @@ class SupplierProbe:
     query: np.ndarray
     product_ids: Sequence[int]
     pool: Sequence[int]
+    spread: tuple[float, ...] | None = None  # the first stage's, to cut an outgrown pool back
+
+
+@dataclass(frozen=True)
+class ScoredProbe:
+    """A probe's scored rows; where its pool was cut back, the products kept (internal
+    ids) and the external ids of those pushed out."""
+
+    rows: pd.DataFrame
+    pool: tuple[int, ...] | None = None
+    evicted: tuple[str, ...] = ()
+    floor: float = -math.inf  # the lowest similarity in the pool kept
 
 
 @dataclass(frozen=True)
@@ -252,18 +264,23 @@ class MatchService:
 
     def score_candidates(
         self, probes: Sequence[SupplierProbe], now: dt.datetime | None = None
-    ) -> list[pd.DataFrame]:
+    ) -> list[ScoredProbe]:
         """The scores ``match`` gives each probe's candidate products (live ones; -inf where
         excluded), without the search: their stored vectors against the encoded inquiry, the
         rest as ``match`` builds it, the similarity percentiles taken within each probe's
-        whole pool. One frame per probe, columns ``product_id``, ``product_external_id``,
-        ``exporter_external_id``, ``score``: the nightly batch compares them with the last
+        pool. Per probe, its rows (columns ``product_id``, ``product_external_id``,
+        ``exporter_external_id``, ``score``): the nightly batch compares them with the last
         run's ``entry_score`` and results to know whether the inquiry needs ranking again.
+
+        A probe that carries its first stage's ``spread`` and whose pool outgrew
+        ``candidates`` (products entered, none left) is first cut back as the first stage
+        cuts its searches' pool: by standardised similarity plus HS level. What that pushes
+        out is reported (``ScoredProbe.evicted``) and no longer scored.
 
         Many probes at once because each is a few rows: the stored vectors and rows are read
         once for all, and the features and the ranker run once over every probe's rows."""
         columns = ["product_id", "product_external_id", "exporter_external_id"]
-        out = [pd.DataFrame(columns=[*columns, "score"]) for _ in probes]
+        out = [ScoredProbe(pd.DataFrame(columns=[*columns, "score"])) for _ in probes]
         if not probes:
             return out
         products = self.indexes.get("products")
@@ -273,8 +290,8 @@ class MatchService:
             wanted.update(p.product_ids)
         known, vectors = products.vectors(sorted(wanted))
         position = pd.Index(known)
-        probed = sorted({int(i) for p in probes for i in p.product_ids} & set(known.tolist()))
-        rows = products.rows(np.asarray(probed, dtype=np.int64))
+        rows = products.rows(np.sort(known))
+        live = rows.index.to_numpy()
         at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
         positions = self.positions() if self.positions is not None else None
         context = self.context()
@@ -282,10 +299,20 @@ class MatchService:
         frames: list[tuple[int, pd.DataFrame]] = []
         for n, p in enumerate(probes):
             pool = np.asarray(sorted(set(p.pool) | set(p.product_ids)), dtype=np.int64)
-            pool = pool[np.isin(pool, known)]
+            pool = pool[np.isin(pool, live)]
             pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.query[0]).astype(float)
+            if p.spread is not None and len(pool) > self.candidates:
+                kept = self._selection(
+                    p.request, rows.loc[pool], pooled, (p.spread[0], p.spread[1])
+                )
+                out[n] = ScoredProbe(
+                    out[n].rows,
+                    tuple(int(i) for i in pool[kept]),
+                    tuple(str(x) for x in rows.loc[pool[~kept], "product_external_id"]),
+                    float(pooled[kept].min()),
+                )
+                pool, pooled = pool[kept], pooled[kept]
             mine = np.isin(pool, np.asarray(list(p.product_ids), dtype=np.int64))
-            mine &= np.isin(pool, rows.index.to_numpy())
             if not mine.any():
                 continue
             frame = rows.loc[pool[mine]].reset_index(drop=True)
@@ -300,8 +327,25 @@ class MatchService:
                 scored = frame.copy()
                 scored["score"] = scores[start : start + len(frame)]
                 start += len(frame)
-                out[n] = scored
+                out[n] = replace(out[n], rows=scored)
         return out
+
+    def _selection(
+        self, request: MatchRequest, frame: pd.DataFrame, similarity: np.ndarray, spread: Spread
+    ) -> np.ndarray:
+        """Which rows of a pool (in id order, as the search's pool is) ``_first_stage`` keeps,
+        standardising with the searches' ``spread``."""
+        levels = np.minimum(
+            np.asarray(
+                hscodes.agreement_levels(tuple(request.hs_codes), frame["hs_code"].tolist()),
+                dtype=float,
+            ),
+            2.0,
+        )
+        score = first_stage_score(similarity, levels, np.zeros(len(frame)), spread)
+        keep = np.zeros(len(frame), dtype=bool)
+        keep[np.argsort(-score, kind="stable")[: self.candidates]] = True
+        return keep
 
     def encode_many(self, requests: Sequence[MatchRequest]) -> np.ndarray:
         """Many inquiries as query vectors, one row each (one call to the encoder)."""
@@ -315,8 +359,13 @@ class MatchService:
 
     def retrieve(self, request: MatchRequest, query: np.ndarray) -> pd.DataFrame:
         """The first stage for an encoded inquiry: the candidate products, with their
-        similarity, that the ranker sees (the nightly batch compares them between runs to
-        know which inquiries need ranking again)."""
+        similarity, that the ranker sees."""
+        return self.first_stage(request, query)[0]
+
+    def first_stage(self, request: MatchRequest, query: np.ndarray) -> tuple[pd.DataFrame, Spread]:
+        """``retrieve``, and the spread of the searches' whole pool that the selection
+        standardised the similarities with (the nightly batch keeps both, to re-select the
+        pool after the catalogue changes without searching again)."""
         products = self.indexes.get("products")  # the current version, per request
         where = request.filters.to_where()
         found = products.search(query, self.candidates, None if where.is_empty() else where)
@@ -331,25 +380,20 @@ class MatchService:
         similarity = similarity.groupby(level=0).max()
         frame = products.rows(similarity.index.to_numpy()).copy()  # drops deleted ones
         frame["similarity"] = similarity.reindex(frame.index).to_numpy()
-        return self._first_stage(request, frame.reset_index(drop=True))
+        frame = frame.reset_index(drop=True)
+        spread = similarity_spread(frame["similarity"].to_numpy(dtype=float))
+        return self._first_stage(request, frame, spread), spread
 
-    def _first_stage(self, request: MatchRequest, frame: pd.DataFrame) -> pd.DataFrame:
+    def _first_stage(
+        self, request: MatchRequest, frame: pd.DataFrame, spread: Spread
+    ) -> pd.DataFrame:
         """The ``candidates`` best products by standardised similarity plus the HS level they
         share with the inquiry (heading 2, chapter 1): one first stage with the offline
         recall@200 (``learning.datasets.candidate_pool``)."""
         if len(frame) <= self.candidates:
             return frame
-        levels = np.minimum(
-            np.asarray(
-                hscodes.agreement_levels(tuple(request.hs_codes), frame["hs_code"].tolist()),
-                dtype=float,
-            ),
-            2.0,
-        )
         sims = frame["similarity"].to_numpy(dtype=float)
-        score = first_stage_score(sims, levels, np.zeros(len(frame)))
-        top = np.argsort(-score, kind="stable")[: self.candidates]
-        return frame.iloc[np.sort(top)].reset_index(drop=True)
+        return frame[self._selection(request, frame, sims, spread)].reset_index(drop=True)
 
     def _rank(
         self, request: MatchRequest, frame: pd.DataFrame, now: dt.datetime | None = None

@@ -15,7 +15,7 @@ import datetime as dt
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,8 +31,13 @@ from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
-from matcher.matching.first_stage import first_stage_score, responsiveness_z
-from matcher.matching.service import plain_value
+from matcher.matching.first_stage import (
+    first_stage_score,
+    responsiveness_spread,
+    responsiveness_z,
+    similarity_spread,
+)
+from matcher.matching.service import ScoredProbe, plain_value
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage import repository
@@ -80,6 +85,8 @@ class ImporterProbe:
     queries: np.ndarray
     importer_ids: Sequence[int]
     pool: Sequence[int]
+    headings: tuple[str, ...] = ()  # the firm's products' (``headings_of``)
+    spread: tuple[float, ...] | None = None  # the first stage's, to cut an outgrown pool back
 
 
 _BUYER_FIELDS = (
@@ -93,6 +100,12 @@ _BUYER_FIELDS = (
     "hs_codes",
     "languages",
 )
+
+
+def headings_of(documents: Sequence[tuple[str | None, str, str | None]]) -> list[str]:
+    """The HS headings of a firm's products: what its first stage's HS search filters on
+    and its HS level is counted against."""
+    return sorted({str(h)[:4] for _, _, h in documents if h})
 
 
 def month_start(now: dt.datetime) -> dt.datetime:
@@ -118,12 +131,26 @@ class ShortlistService:
         self.candidates = candidates
 
     def _first_stage(
-        self, best: dict[int, float], codes: list[str], context: PairContext
-    ) -> list[int]:
+        self,
+        best: dict[int, float],
+        codes: list[str],
+        context: PairContext,
+        spread: tuple[float, ...] | None = None,
+    ) -> tuple[list[int], tuple[float, ...]]:
+        """The ``candidates`` best of the searches' pool, best first, by standardised
+        similarity plus shared HS level plus standardised responsiveness; and the spreads
+        (similarity mean and deviation, then responsiveness's) it standardised with, which
+        the nightly batch keeps to cut a patched pool back the same way (``spread``)."""
         ids = list(best)
-        if len(ids) <= self.candidates:
-            return sorted(ids, key=lambda i: -best[i])
+        sims = np.asarray([best[i] for i in ids], dtype=float)
         profiles = context.buyers.reindex(ids)
+        responsiveness = pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(
+            dtype=float
+        )
+        if spread is None:
+            spread = (*similarity_spread(sims), *responsiveness_spread(responsiveness))
+        if len(ids) <= self.candidates:
+            return sorted(ids, key=lambda i: -best[i]), spread
         chapters = {c[:2] for c in codes}
         levels = np.asarray(
             [
@@ -136,14 +163,13 @@ class ShortlistService:
             ]
         )
         score = first_stage_score(
-            np.asarray([best[i] for i in ids]),
+            sims,
             levels,
-            responsiveness_z(
-                pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(dtype=float)
-            ),
+            responsiveness_z(responsiveness, (spread[2], spread[3])),
+            (spread[0], spread[1]),
         )
         order = np.argsort(-score, kind="stable")[: self.candidates]
-        return [ids[i] for i in order]
+        return [ids[i] for i in order], spread
 
     def encode(self, documents: list[tuple[str | None, str, str | None]]) -> np.ndarray:
         """The firm's products, (name, description, HS code) each, as query vectors."""
@@ -156,11 +182,22 @@ class ShortlistService:
         queries: np.ndarray,
     ) -> tuple[dict[int, float], list[int]]:
         """The first stage for a firm's encoded products: each candidate importer's best
-        similarity, and the candidates the ranker sees, best first (the nightly batch compares
-        them between runs to know which shortlists need ranking again)."""
+        similarity, and the candidates the ranker sees, best first."""
+        best, ranked, _ = self.first_stage(request, documents, queries)
+        return best, ranked
+
+    def first_stage(
+        self,
+        request: ShortlistRequest,
+        documents: list[tuple[str | None, str, str | None]],
+        queries: np.ndarray,
+    ) -> tuple[dict[int, float], list[int], tuple[float, ...]]:
+        """``retrieve``, and the spreads the selection standardised the searches' pool with
+        (the nightly batch keeps them, to cut the pool back after importers change without
+        searching again)."""
         buyers = self.indexes.get("buyers")
         center = {"center": [request.center]} if request.center else {}
-        codes = sorted({str(h)[:4] for _, _, h in documents if h})
+        codes = headings_of(documents)
         best: dict[int, float] = {}
         # Two first-stage searches: by meaning, and among importers whose HS interests share
         # a heading with the firm's products (so a terse or foreign-language profile with the
@@ -174,7 +211,8 @@ class ShortlistService:
                 for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
                     if i >= 0 and s > best.get(i, -math.inf):
                         best[i] = s
-        return best, self._first_stage(best, codes, self.context())
+        ranked, spread = self._first_stage(best, codes, self.context())
+        return best, ranked, spread
 
     def shortlist(
         self, request: ShortlistRequest, now: dt.datetime | None = None
@@ -246,17 +284,23 @@ class ShortlistService:
 
     def score_candidates(
         self, probes: Sequence[ImporterProbe], now: dt.datetime | None = None
-    ) -> list[dict[int, float]]:
+    ) -> list[ScoredProbe]:
         """The scores ``shortlist`` gives each probe's candidate importers (live ones),
         without the search: each one's best similarity to the firm's encoded products from
         its stored vector, exclusions and features as ``shortlist`` applies them (excluded:
-        -inf), similarity percentiles within each probe's whole pool. The nightly batch
-        compares the best with the last run's ``entry_score``.
+        -inf), similarity percentiles within each probe's pool. Per probe, its rows (columns
+        ``importer_id``, ``external_id``, ``score``): the nightly batch compares them with
+        the last run's ``entry_score`` and results.
+
+        A probe that carries its first stage's ``spread`` and whose pool outgrew
+        ``candidates`` is first cut back as the first stage cuts its searches' pool; what
+        that pushes out is reported (``ScoredProbe.evicted``, external ids) and not scored.
 
         Many probes at once because each is a few rows: the stored vectors are read once for
         all, and the features and the ranker run once over every probe's rows."""
         now = now or dt.datetime.now(dt.UTC)
-        out: list[dict[int, float]] = [{} for _ in probes]
+        columns = ["importer_id", "external_id"]
+        out = [ScoredProbe(pd.DataFrame(columns=[*columns, "score"])) for _ in probes]
         if not probes:
             return out
         buyers = self.indexes.get("buyers")
@@ -266,6 +310,7 @@ class ShortlistService:
             wanted.update(p.importer_ids)
         known, vectors = buyers.vectors(sorted(wanted))
         position = pd.Index(known)
+        external = buyers.rows(np.sort(known))["external_id"].astype(str)
         with session_scope(self.sessions) as session:
             blocked = repository.blocked_pairs(
                 session, sorted({p.request.exporter_id for p in probes})
@@ -276,11 +321,29 @@ class ShortlistService:
         made: list[tuple[int, np.ndarray]] = []
         for n, p in enumerate(probes):
             pool = np.asarray(sorted(set(p.pool) | set(p.importer_ids)), dtype=np.int64)
-            pool = pool[np.isin(pool, known)]
-            mine = np.isin(pool, np.asarray(list(p.importer_ids), dtype=np.int64))
-            if len(p.queries) == 0 or not mine.any():
+            pool = pool[np.isin(pool, external.index.to_numpy())]
+            if len(p.queries) == 0 or len(pool) == 0:
                 continue
             pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.queries.T).max(axis=1)
+            pooled = pooled.astype(float)
+            if p.spread is not None and len(pool) > self.candidates:
+                chosen, _ = self._first_stage(
+                    dict(zip(pool.tolist(), pooled.tolist(), strict=True)),
+                    list(p.headings),
+                    context,
+                    p.spread,
+                )
+                kept = np.isin(pool, np.asarray(chosen, dtype=np.int64))
+                out[n] = ScoredProbe(
+                    out[n].rows,
+                    tuple(int(i) for i in pool[kept]),
+                    tuple(external.loc[pool[~kept].tolist()].tolist()),
+                    float(pooled[kept].min()),
+                )
+                pool, pooled = pool[kept], pooled[kept]
+            mine = np.isin(pool, np.asarray(list(p.importer_ids), dtype=np.int64))
+            if not mine.any():
+                continue
             ids = pool[mine]
             parts.append(
                 pair_frames.build_columns(
@@ -288,9 +351,9 @@ class ShortlistService:
                     np.full(len(ids), p.request.exporter_id, np.int64),
                     ids,
                     at,
-                    similarity=pooled[mine].astype(float),
+                    similarity=pooled[mine],
                     query={"q_center": p.request.center} if p.request.center else None,
-                    reference=pooled.astype(float),
+                    reference=pooled,
                 )
             )
             made.append((n, ids))
@@ -308,7 +371,13 @@ class ShortlistService:
             start = 0
             for i in group:
                 n, ids = made[i]
-                values = scores[start : start + len(ids)]
+                rows = pd.DataFrame(
+                    {
+                        "importer_id": ids,
+                        "external_id": external.loc[ids.tolist()].tolist(),
+                        "score": scores[start : start + len(ids)],
+                    }
+                )
                 start += len(ids)
-                out[n] = {int(b): float(v) for b, v in zip(ids, values, strict=True)}
+                out[n] = replace(out[n], rows=rows)
         return out

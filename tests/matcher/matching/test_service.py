@@ -178,7 +178,9 @@ def test_score_candidates_scores_many_inquiries_at_once_as_match_does(
         expected.append({str(r.product["id"]): r.score for r in result.results})
     together = mini_service.score_candidates(probes)
     for probe, frame, scores in zip(probes, together, expected, strict=True):
-        got = dict(zip(frame["product_external_id"], frame["score"].round(4), strict=True))
+        got = dict(
+            zip(frame.rows["product_external_id"], frame.rows["score"].round(4), strict=True)
+        )
         assert got == pytest.approx(scores)
-        alone = mini_service.score_candidates([probe])[0]
-        assert alone["score"].tolist() == pytest.approx(frame["score"].tolist())
+        alone = mini_service.score_candidates([probe])[0].rows
+        assert alone["score"].tolist() == pytest.approx(frame.rows["score"].tolist())
