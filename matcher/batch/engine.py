@@ -407,6 +407,9 @@ def _run(
             partition_size=settings.batch_partition_size,
         )
         plan.screens = screening.screens
+        for task, repicked in screening.repicked.items():  # kept by ``_learnt`` at commit
+            plan.entries[task] = {k: entry for k, (entry, _) in repicked.items()}
+            plan.heads[task] = {k: head for k, (_, head) in repicked.items()}
         plan.extra = {
             "screen_seconds": screening.timings,
             "screened": screening.screened,
@@ -609,6 +612,10 @@ class _Screening:
     timings: dict[str, float]
     screened: dict[str, dict[str, int]]  # task -> queries, screened, probed, reached, ...
     reached: dict[str, set[str]] = field(default_factory=dict)  # task -> keys to re-rank
+    # task -> key -> (entry, head) of a shortlist a probe re-picked unchanged from its head
+    repicked: dict[str, dict[str, tuple[float, list[tuple[int, float]]]]] = field(
+        default_factory=dict
+    )
 
 
 PROBE_CHUNK = 500  # queries per probing task (a probe is a few rows: milliseconds)
@@ -711,6 +718,7 @@ def _screen(
                         else tuple(sorted(last)),
                         tuple(sorted(last.items())) if task == INQUIRY_SUPPLIERS else (),
                         r.screen,
+                        tuple(old.heads.get(task, {}).get(q.key, ())),
                     )
                 )
         out.screened[task] = {
@@ -766,6 +774,7 @@ def _screen(
                 out.reached[result.task].update(result.reached)
                 out.screens[result.task].update(result.screens)
                 cut[result.task] = cut.get(result.task, 0) + result.evicted
+                out.repicked.setdefault(result.task, {}).update(result.repicked)
             else:
                 for key, screened in result.candidates.items():
                     out.candidates[result.task][key] = inputs.candidates(screened.ids)
@@ -779,6 +788,7 @@ def _screen(
     for task in probes:
         out.screened[task]["reached"] = len(out.reached[task])
         out.screened[task]["pool_cut_back"] = cut.get(task, 0)
+        out.screened[task]["repicked_unchanged"] = len(out.repicked.get(task, {}))
     return out
 
 
@@ -903,21 +913,32 @@ class _Ranked:
     failure: tuple[Partition, str] | None = None
     entries: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> key -> entry
     shown: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # task -> key -> rows
+    heads: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
 
 
 def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
-    """Set what the next run probes against: each query's entry score and shown rows, from
-    this run's partitions, or the last run's for the queries carried over (none for the
-    partitions a killed run had finished: those queries are screened whole next time)."""
+    """Set what the next run probes against: each query's entry score, shown rows and head,
+    from this run's partitions, or for the queries carried over the last run's, updated
+    where a probe re-picked the query unchanged from a changed head (set in the plan before
+    ranking); none for the partitions a killed run had finished: those queries are
+    screened whole next time."""
     before = last if last is not None and not plan.full else None
     for task in TASKS:
         keys = plan.carry(task)
+        carried = set(keys)
         entries = before.entries.get(task, {}) if before is not None else {}
         shown = before.shown.get(task, {}) if before is not None else {}
+        heads = before.heads.get(task, {}) if before is not None else {}
+        repicked_entries = plan.entries.get(task, {})
+        repicked_heads = plan.heads.get(task, {})
         plan.entries[task] = {k: entries[k] for k in keys if k in entries}
+        plan.entries[task].update({k: v for k, v in repicked_entries.items() if k in carried})
         plan.entries[task].update(ranked.entries.get(task, {}))
         plan.shown[task] = {k: shown[k] for k in keys if k in shown}
         plan.shown[task].update(ranked.shown.get(task, {}))
+        plan.heads[task] = {k: heads[k] for k in keys if k in heads}
+        plan.heads[task].update({k: v for k, v in repicked_heads.items() if k in carried})
+        plan.heads[task].update(ranked.heads.get(task, {}))
 
 
 def _rank(
@@ -979,6 +1000,9 @@ def _rank(
         out.entries.setdefault(partition.task, {}).update(result.entries)
         out.shown.setdefault(partition.task, {}).update(
             {k: list(v) for k, v in result.shown.items()}
+        )
+        out.heads.setdefault(partition.task, {}).update(
+            {k: list(v) for k, v in result.heads.items()}
         )
         out.encoded += len(result.vectors)
         out.written += 1

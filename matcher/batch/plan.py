@@ -70,6 +70,10 @@ class Plan:
     # task -> key -> the rows its results were shown from (a supplier's product, external
     # ids), in rank order: a changed shown row re-ranks the query (``worker.probe``).
     shown: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # task -> key -> the pool its picks came from, (candidate id, score) best first
+    # (``RankOutcome.head``; shortlists only): a changed importer that enters it is tested
+    # by re-picking from it (``RankingPipeline.repick``) before the shortlist is re-ranked.
+    heads: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
 
     def carry(self, task: str) -> list[str]:
         """The task's queries whose previous recommendations this run copies."""
@@ -112,6 +116,10 @@ class Plan:
                 for task, items in self.screens.items()
             },
             "shown": {task: dict(sorted(s.items())) for task, s in self.shown.items()},
+            "heads": {
+                task: {key: [[i, v] for i, v in head] for key, head in sorted(h.items())}
+                for task, h in self.heads.items()
+            },
             "entries": {
                 task: {key: None if v is None else _finite(v) for key, v in sorted(e.items())}
                 for task, e in self.entries.items()
@@ -163,6 +171,10 @@ class Plan:
             shown={
                 task: {key: [str(i) for i in ids] for key, ids in s.items()}
                 for task, s in data.get("shown", {}).items()
+            },
+            heads={
+                task: {key: [(int(i), float(v)) for i, v in head] for key, head in h.items()}
+                for task, h in data.get("heads", {}).items()
             },
         )
 

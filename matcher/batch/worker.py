@@ -34,6 +34,7 @@ from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
 from matcher.embedding.encoders import Encoder, Vectors
 from matcher.errors import InputValidationError, NotFoundError
+from matcher.features import registry
 from matcher.pairing.service import OfferCatalogue
 from matcher.storage.batch_runs import Recommendation
 
@@ -283,6 +284,7 @@ class PartitionResult:
     seconds_rank: float = 0.0
     entries: dict[str, float] = field(default_factory=dict)  # query key -> its entry score
     shown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> rows shown
+    heads: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # MMR pools
 
 
 def settle_ties(recommendations: list[Recommendation]) -> list[Recommendation]:
@@ -315,6 +317,7 @@ class QueryRanking:
     recommendations: list[Recommendation]
     entry: float = -math.inf
     shown: tuple[str, ...] = ()
+    head: tuple[tuple[int, float], ...] = ()  # a shortlist's MMR pool (``RankOutcome.head``)
 
 
 def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int) -> QueryRanking:
@@ -329,6 +332,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
     out: list[Recommendation] = []
     entry = -math.inf
     shown: tuple[str, ...] = ()
+    head: tuple[tuple[int, float], ...] = ()
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             need = session.get(NeedRow, query.subject)
@@ -357,7 +361,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
             )
         except InputValidationError:
             return QueryRanking([])  # a firm without products has no importers to find
-        entry = result.entry_score
+        entry, head = result.entry_score, result.head
         for i in result.results:
             out.append(
                 Recommendation(
@@ -403,7 +407,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
             )
     else:
         raise ValueError(f"unknown batch task {task!r}")
-    return QueryRanking(settle_ties(out), entry, shown)
+    return QueryRanking(settle_ties(out), entry, shown, head)
 
 
 def _offering(services: Services, offering_id: int) -> str:
@@ -427,12 +431,15 @@ def rank_partition(
     recommendations: list[Recommendation] = []
     entries: dict[str, float] = {}
     shown: dict[str, tuple[str, ...]] = {}
+    heads: dict[str, tuple[tuple[int, float], ...]] = {}
     for query in queries:
         ranking = rank_query(services, query, as_of, top_k)
         recommendations.extend(ranking.recommendations)
         entries[query.key] = ranking.entry
         if ranking.shown:
             shown[query.key] = ranking.shown
+        if ranking.head:
+            heads[query.key] = ranking.head
     encode = services.queries.seconds - encoding
     return PartitionResult(
         task,
@@ -444,6 +451,7 @@ def rank_partition(
         time.perf_counter() - start - encode,
         entries,
         shown,
+        heads,
     )
 
 
@@ -464,6 +472,7 @@ class Probe:
     shown: tuple[str, ...] = ()
     results: tuple[tuple[str, float], ...] = ()
     screen: Screened | None = None  # the patched first stage (its spread cuts the pool back)
+    head: tuple[tuple[int, float], ...] = ()  # a shortlist's MMR pool, scored (re-picked)
 
 
 @dataclass
@@ -475,6 +484,9 @@ class ProbeResult:
     seconds_probe: float
     screens: dict[str, Screened] = field(default_factory=dict)  # pools cut back, by key
     evicted: int = 0  # queries whose pool was cut back
+    # Shortlists a changed importer entered whose picks stay as they were: their new entry
+    # score and head (``RankingPipeline.repick``), for the plan.
+    repicked: dict[str, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
 
 
 _TIE = 1e-4  # scores are stored to 4 decimals: this close may tie into the results
@@ -495,6 +507,53 @@ def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
         if target not in results or score >= results[target] - _TIE:
             return True
     return False
+
+
+def _repick(
+    services: Services, item: Probe, found: ScoredProbe, top_k: int
+) -> tuple[float, list[tuple[int, float]]] | None:
+    """Whether a shortlist's picks stay as they are after its probe, from the MMR pool its
+    last ranking left (``Probe.head``): the probed importers' new scores replace or join
+    the pool's, and the pool is picked from again as ranking picks
+    (``RankingPipeline.repick``). None (re-rank it) where the picks change, or where what
+    the pool holds is not known to be every candidate that could be in it: a pool member
+    pushed out of the first stage, or one whose score fell below the entry score (the next
+    candidate, unscored here, could take its place), or an importer it shows changed.
+    Otherwise its new entry score and head (unchanged where nothing probed reaches the
+    pool)."""
+    head = dict(item.head)
+    scores = dict(
+        zip(found.rows["importer_id"].tolist(), found.rows["score"].tolist(), strict=True)
+    )
+    if set(found.evicted_ids) & head.keys():
+        return None
+    if set(found.rows["external_id"].astype(str)) & set(item.shown):
+        return None  # an importer it showed changed: its score and reasons are shown
+    changed = False
+    for importer, score in scores.items():
+        if importer in head:
+            if score < item.entry - _TIE:
+                return None
+            changed = changed or score != head[importer]
+            head[importer] = score
+        elif score >= item.entry - _TIE:
+            head[importer] = score
+            changed = True
+    if not changed:
+        return item.entry, list(item.head)
+    pipeline = services.shortlist.pipeline
+    keys = np.asarray(list(head), dtype=np.int64)
+    values = np.asarray([head[i] for i in keys.tolist()], dtype=float)
+    profiles = registry.Columns.from_arrays(services.shortlist.context().buyer_columns(keys))
+    before_keys = np.asarray([i for i, _ in item.head], dtype=np.int64)
+    before = registry.Columns.from_arrays(services.shortlist.context().buyer_columns(before_keys))
+    was, _, _ = pipeline.repick(
+        before_keys, np.asarray([v for _, v in item.head]), before, top_k, "buyer"
+    )
+    now, entry, pool = pipeline.repick(keys, values, profiles, top_k, "buyer")
+    if now != was:
+        return None
+    return entry, list(pool)
 
 
 def _cut_back(
@@ -528,7 +587,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     subjects = [item.query.subject for item in probes]
     rows: dict[str, list[tuple[str, str, float]]] = {}
     screens: dict[str, Screened] = {}
-    pushed: set[str] = set()
+    pushed: set[str] = set()  # re-rank: a shown row pushed out, or the picks change
+    repicked: dict[str, tuple[float, list[tuple[int, float]]]] = {}
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             needs = repository.rows_by_id(session, NeedRow, subjects)
@@ -584,11 +644,18 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
             as_of,
         )
         for item, found in zip(firms, importers, strict=True):
-            named = found.rows["external_id"].astype(str).tolist()
-            rows[item.query.key] = list(
-                zip(named, named, found.rows["score"].tolist(), strict=True)
-            )
             _cut_back(item, found, screens, pushed)
+            if not item.head or item.query.key in pushed:
+                named = found.rows["external_id"].astype(str).tolist()
+                rows[item.query.key] = list(
+                    zip(named, named, found.rows["score"].tolist(), strict=True)
+                )
+                continue
+            kept = _repick(services, item, found, top_k)
+            if kept is None:
+                pushed.add(item.query.key)
+            elif kept[1] != list(item.head):
+                repicked[item.query.key] = kept
     else:
         raise ValueError(f"{task} has no per-query first stage")
     reached = pushed | {
@@ -603,4 +670,5 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
         time.perf_counter() - start - encode,
         screens,
         len(screens),
+        repicked,
     )

@@ -87,6 +87,7 @@ class ScoredProbe:
     pool: tuple[int, ...] | None = None
     evicted: tuple[str, ...] = ()
     floor: float = -math.inf  # the lowest similarity in the pool kept
+    evicted_ids: tuple[int, ...] = ()  # ``evicted``, internal ids
 
 
 @dataclass(frozen=True)
@@ -310,6 +311,7 @@ class MatchService:
                     tuple(int(i) for i in pool[kept]),
                     tuple(str(x) for x in rows.loc[pool[~kept], "product_external_id"]),
                     float(pooled[kept].min()),
+                    tuple(int(i) for i in pool[~kept]),
                 )
                 pool, pooled = pool[kept], pooled[kept]
             mine = np.isin(pool, np.asarray(list(p.product_ids), dtype=np.int64))

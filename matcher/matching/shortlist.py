@@ -73,6 +73,7 @@ class ShortlistResult:
     timings_ms: dict[str, float]
     external_ids: dict[int, str]  # importer internal -> external, results and exclusions
     entry_score: float = -math.inf  # ``RankOutcome.entry_score``: what a newcomer must reach
+    head: tuple[tuple[int, float], ...] = ()  # ``RankOutcome.head``: the MMR pool, scored
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class ShortlistService:
                 "rank": (t3 - t2) * 1000,
             },
             entry_score=outcome.entry_score,
+            head=outcome.head,
         )
 
     def score_candidates(
@@ -339,6 +341,7 @@ class ShortlistService:
                     tuple(int(i) for i in pool[kept]),
                     tuple(external.loc[pool[~kept].tolist()].tolist()),
                     float(pooled[kept].min()),
+                    tuple(int(i) for i in pool[~kept]),
                 )
                 pool, pooled = pool[kept], pooled[kept]
             mine = np.isin(pool, np.asarray(list(p.importer_ids), dtype=np.int64))

@@ -8,7 +8,7 @@ contributions, side scores, probability and reasons for the picks.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -60,6 +60,10 @@ class RankOutcome:
     # a query's changed candidates (``score_rows``) and re-ranks it only where one reaches
     # this.
     entry_score: float = -math.inf
+    # The pool the picks came from: each candidate's key (exporter or buyer id) and its best
+    # score, best first (the k best, or the MMR pool). The nightly batch keeps a shortlist's
+    # to re-pick it when a changed importer enters it (``repick``).
+    head: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass
@@ -90,18 +94,10 @@ class RankingPipeline:
             return RankOutcome((), tuple(excluded), self.ranker.name, len(pairs))
         key = "exporter_id" if candidate == "exporter" else "buyer_id"
         keys = cols.numbers(key)[kept_rows]
-        order = np.lexsort((keys, -scores))
-        _, first = np.unique(keys[order], return_index=True)
-        best = order[np.sort(first)]  # each candidate's best row, in score order
-        pool = best[: max(top_k * self.pool, top_k)]
-        if self.diversity < 1.0 and len(pool) > 1:
-            similarity = self._similarity(cols, kept_rows[pool], candidate)
-            picks = pool[mmr(scores[pool], similarity, top_k, self.diversity)]
-            looked = max(top_k * self.pool, top_k)
-        else:
-            picks = pool[:top_k]
-            looked = top_k
-        entry = float(scores[best[looked - 1]]) if len(best) >= looked else -math.inf
+        picks, entry, pool = self._choose(
+            keys, scores, top_k, lambda rows: self._similarity(cols, kept_rows[rows], candidate)
+        )
+        head = tuple((int(keys[i]), float(scores[i])) for i in pool)
         chosen = features.iloc[picks]
         contributions = self.ranker.contributions(chosen)
         sides = side_scores(contributions)
@@ -132,7 +128,53 @@ class RankingPipeline:
                     reasons=self._reasons(registry.RowView(cols, at), values, parts),
                 )
             )
-        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs), entry)
+        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs), entry, head)
+
+    def _choose(
+        self,
+        keys: np.ndarray,
+        scores: np.ndarray,
+        top_k: int,
+        similarity: Callable[[np.ndarray], np.ndarray],
+    ) -> tuple[np.ndarray, float, np.ndarray]:
+        """From scored rows (``keys``: each row's candidate): the picked rows in pick order,
+        the entry score, and the pool the picks came from (each candidate's best row, best
+        first, ties by key). ``similarity(rows)``: the MMR similarity of those rows."""
+        order = np.lexsort((keys, -scores))
+        _, first = np.unique(keys[order], return_index=True)
+        best = order[np.sort(first)]  # each candidate's best row, in score order
+        pool = best[: max(top_k * self.pool, top_k)]
+        if self.diversity < 1.0 and len(pool) > 1:
+            picks = pool[mmr(scores[pool], similarity(pool), top_k, self.diversity)]
+            looked = max(top_k * self.pool, top_k)
+        else:
+            picks = pool[:top_k]
+            looked = top_k
+        entry = float(scores[best[looked - 1]]) if len(best) >= looked else -math.inf
+        return picks, entry, pool
+
+    def repick(
+        self,
+        keys: np.ndarray,
+        scores: np.ndarray,
+        profiles: registry.Columns,
+        top_k: int,
+        candidate: Candidate,
+    ) -> tuple[list[int], float, tuple[tuple[int, float], ...]]:
+        """What ``rank`` picks from candidates already scored (one row each, ``profiles``
+        holding the columns its diversity reads): the picked keys in order, the entry score
+        and the head (``RankOutcome.head``). The nightly batch tests with it whether a
+        changed importer entering a shortlist's MMR pool changes its picks, without ranking
+        the whole shortlist again; it is exact only where every candidate that could be in
+        the pool is among ``keys``."""
+        keys = np.asarray(keys, dtype=float)
+        scores = np.asarray(scores, dtype=float)
+        rows = np.arange(len(keys))
+        picks, entry, pool = self._choose(
+            keys, scores, top_k, lambda chosen: self._similarity(profiles, rows[chosen], candidate)
+        )
+        head = tuple((int(keys[i]), float(scores[i])) for i in pool)
+        return [int(keys[i]) for i in picks], entry, head
 
     def score_rows(
         self,
