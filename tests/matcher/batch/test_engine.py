@@ -373,6 +373,11 @@ def test_an_incremental_run_probes_changed_candidates_and_matches_a_full_run(
     first = _run(store)
     plan = _plan(sessions, first.run_id)
     assert plan["entries"][INQUIRY_SUPPLIERS] and plan["entries"][FIRM_IMPORTERS]
+    # Each shortlist's MMR pool is kept with its scores, best first, its picks among it.
+    heads = plan["heads"][FIRM_IMPORTERS]
+    assert heads and not plan["heads"][INQUIRY_SUPPLIERS]
+    for head in heads.values():
+        assert [v for _, v in head] == sorted((v for _, v in head), reverse=True)
     # An importer among a shortlist's candidates but not in its results.
     key, (_, candidates, _, _) = sorted(plan["screens"][FIRM_IMPORTERS].items())[0]
     shown = {target for t, k, _, target, *_ in rows(sessions, first.run_id) if k == key}
