@@ -281,6 +281,13 @@ class IndexManager:
 def _plain(value: Any) -> Any:
     """A metadata value in one form whether it came from the store or back from parquet
     (numpy scalars and arrays, lists, NaN and None)."""
+    kind = type(value)
+    if kind is str:  # most values: checked first, the digests of a catalogue read millions
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value
+    if value is None:
+        return None
     if isinstance(value, np.ndarray | list | tuple):
         return tuple(_plain(v) for v in value)
     if isinstance(value, np.generic):
@@ -295,12 +302,11 @@ def _plain(value: Any) -> Any:
 def row_digests(frame: pd.DataFrame) -> list[str]:
     """One digest per row of indexed metadata, comparable between the store's rows and a
     published collection's."""
-    columns = list(frame.columns)
-    out = []
-    for values in zip(*(frame[c].tolist() for c in columns), strict=True):
-        text = repr(tuple(_plain(v) for v in values))
-        out.append(hashlib.blake2b(text.encode(), digest_size=12).hexdigest())
-    return out
+    columns = [[_plain(v) for v in frame[c].tolist()] for c in frame.columns]
+    return [
+        hashlib.blake2b(repr(values).encode(), digest_size=12).hexdigest()
+        for values in zip(*columns, strict=True)
+    ]
 
 
 def verify_collections(index_dir: Path, names: Iterable[str] = tuple(CATALOGS)) -> list[Problem]:

@@ -210,3 +210,36 @@ def test_refresh_rebuilds_the_base_once_the_delta_passes_the_ratio(settings: Set
     assert refreshed.extra["upserted"] == 1 and refreshed.extra["compacted"]
     assert refreshed.extra["delta"] == refreshed.extra["tombstones"] == 0
     assert refreshed.extra["cache_misses"] == 0  # a price is not in the text
+
+
+def test_row_digests_agree_between_the_store_and_a_published_collection() -> None:
+    """The refresh compares the store's rows with the collection's metadata as parquet gives
+    it back (numpy arrays for lists, numpy scalars, NaN for None): the same row digests
+    alike, a changed value does not."""
+    import pandas as pd
+
+    from matcher.index.manager import row_digests
+
+    store = pd.DataFrame(
+        {
+            "hs_code": ["848180", None],
+            "certifications": [["ISO9001", "CE"], []],
+            "price": [12.5, None],
+            "moq": [100, 5],
+            "active": [True, False],
+        }
+    )
+    published = pd.DataFrame(
+        {
+            "hs_code": ["848180", np.nan],
+            "certifications": [np.asarray(["ISO9001", "CE"]), np.asarray([], dtype=object)],
+            "price": [np.float64(12.5), np.nan],
+            "moq": [np.int64(100), np.int64(5)],
+            "active": [np.bool_(True), np.bool_(False)],
+        }
+    )
+    assert row_digests(store) == row_digests(published)
+    changed = published.copy()
+    changed.loc[1, "moq"] = 6
+    assert row_digests(store)[0] == row_digests(changed)[0]
+    assert row_digests(store)[1] != row_digests(changed)[1]
