@@ -522,12 +522,10 @@ def _repick(
     Otherwise its new entry score and head (unchanged where nothing probed reaches the
     pool)."""
     head = dict(item.head)
-    scores = dict(
-        zip(found.rows["importer_id"].tolist(), found.rows["score"].tolist(), strict=True)
-    )
+    scores = dict(zip(found.ids, found.scores, strict=True))
     if set(found.evicted_ids) & head.keys():
         return None
-    if set(found.rows["external_id"].astype(str)) & set(item.shown):
+    if set(found.external) & set(item.shown):
         return None  # an importer it showed changed: its score and reasons are shown
     changed = False
     for importer, score in scores.items():
@@ -612,14 +610,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
             as_of,
         )
         for (item, _), found in zip(asked, scored, strict=True):
-            frame = found.rows
             rows[item.query.key] = list(
-                zip(
-                    frame["product_external_id"].astype(str).tolist(),
-                    frame["exporter_external_id"].astype(str).tolist(),
-                    frame["score"].tolist(),
-                    strict=True,
-                )
+                zip(found.external, found.targets, found.scores, strict=True)
             )
             _cut_back(item, found, screens, pushed)
     elif task == FIRM_IMPORTERS:
@@ -646,9 +638,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
         for item, found in zip(firms, importers, strict=True):
             _cut_back(item, found, screens, pushed)
             if not item.head or item.query.key in pushed:
-                named = found.rows["external_id"].astype(str).tolist()
                 rows[item.query.key] = list(
-                    zip(named, named, found.rows["score"].tolist(), strict=True)
+                    zip(found.external, found.targets, found.scores, strict=True)
                 )
                 continue
             kept = _repick(services, item, found, top_k)

@@ -145,6 +145,16 @@ def build(
     ).to_frame()
 
 
+@dataclass(frozen=True)
+class PerRow:
+    """A query column given row by row, where one pair frame holds many queries' rows (the
+    nightly batch's probes): ``values[i]`` where ``given[i]``, else the row keeps its own
+    value (its importer's profile, or nothing for an anonymous inquiry)."""
+
+    values: Sequence[object]
+    given: Sequence[bool]
+
+
 def percentile_within(
     values: npt.NDArray[np.float64], pool: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
@@ -168,14 +178,18 @@ def build_columns(
     groups: npt.NDArray[np.int64] | None = None,
     query: dict[str, object] | None = None,
     reference: npt.NDArray[np.float64] | None = None,
+    percentiles: npt.NDArray[np.float64] | None = None,
 ) -> Columns:
     """The pair frame for ``exporter_ids[i]`` x ``buyer_ids[i]`` as of ``at`` (seconds).
 
     ``buyer_ids`` may hold None (an anonymous inquiry): the buyer columns then come from
-    ``query`` (``b_hs``, ``b_required``, ``b_country``, ...), as do ``q_*`` columns.
+    ``query`` (``b_hs``, ``b_required``, ``b_country``, ...), as do ``q_*`` columns. A
+    ``query`` value is one value for every row, or ``PerRow`` values where the frame holds
+    many queries' rows.
     ``reference``: the similarities of the query's whole candidate pool, where the frame
     holds only some of its rows (the nightly batch scoring a query's changed candidates):
     ``similarity_pct`` is then each row's place in that pool, as the whole frame gives it.
+    ``percentiles``: that place given row by row (many queries' rows, each in its own pool).
     """
     e = np.asarray(exporter_ids, dtype=np.int64)
     n = len(e)
@@ -191,7 +205,15 @@ def build_columns(
         unnormalised.update(c for c in BUYER_COLUMNS if c in LIST_COLUMNS)
     for name, value in (query or {}).items():
         column = np.empty(n, dtype=object)
-        column[:] = [as_str_list(value) if name in LIST_COLUMNS else value] * n
+        if isinstance(value, PerRow):
+            own = data.get(name)
+            cells = [
+                v if given else (None if own is None else own[i])  # type: ignore[index]
+                for i, (v, given) in enumerate(zip(value.values, value.given, strict=True))
+            ]
+            column[:] = [as_str_list(v) for v in cells] if name in LIST_COLUMNS else cells
+        else:
+            column[:] = [as_str_list(value) if name in LIST_COLUMNS else value] * n
         data[name] = column
         unnormalised.discard(name)
     for name in unnormalised:
@@ -206,7 +228,9 @@ def build_columns(
     # e5's cosines shift from one query to the next, so a fixed threshold means little.
     # ``groups`` labels each row's query when one frame holds many (training); a live
     # frame is one query.
-    if reference is not None:
+    if percentiles is not None:
+        ranks = pd.Series(np.asarray(percentiles, dtype=float))
+    elif reference is not None:
         ranks = pd.Series(percentile_within(sims, reference))
     elif groups is None:
         ranks = pd.Series(sims).rank(pct=True, method="average")

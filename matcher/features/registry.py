@@ -25,7 +25,7 @@ negative according to the sign of its contribution to a score.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -122,33 +122,6 @@ class Columns:
     def from_arrays(cls, arrays: dict[str, Any]) -> Columns:
         return cls(None, **arrays)
 
-    @classmethod
-    def concat(cls, parts: Sequence[Columns]) -> Columns:
-        """The rows of several frames with the same columns, in order: the nightly batch
-        scores many queries' few probed rows in one pass, since computing the features and
-        calling the ranker cost per call far more than per row."""
-        if not parts:
-            raise ValueError("no frames to concatenate")
-        names = parts[0].columns
-        for part in parts[1:]:
-            if set(part.columns) != set(names):
-                differ = sorted(set(part.columns) ^ set(names))
-                raise ValueError(f"frames with different columns cannot be joined: {differ}")
-        sizes = [len(p) for p in parts]
-        arrays: dict[str, Any] = {}
-        for name in names:
-            values = [p._source(name) for p in parts]
-            if all(v.dtype == values[0].dtype and v.dtype != object for v in values):
-                arrays[name] = np.concatenate(values)
-                continue
-            joined = np.empty(sum(sizes), dtype=object)  # lists stay values, not a 2-D array
-            start = 0
-            for size, value in zip(sizes, values, strict=True):
-                joined[start : start + size] = value.astype(object)
-                start += size
-            arrays[name] = joined
-        return cls.from_arrays(arrays)
-
     def __len__(self) -> int:
         return self._n
 
@@ -191,15 +164,6 @@ class Columns:
             return self.frame
         data = {c: self._source(c) for c in self.columns}
         return pd.DataFrame(data, index=self.index)
-
-
-def same_columns(parts: Sequence[Columns]) -> list[list[int]]:
-    """Positions of ``parts`` grouped by their column sets (one request states columns
-    another does not), each group one frame for ``Columns.concat``."""
-    groups: dict[frozenset[str], list[int]] = {}
-    for n, part in enumerate(parts):
-        groups.setdefault(frozenset(part.columns), []).append(n)
-    return list(groups.values())
 
 
 def explain(name: str, row: Any, value: float, contribution: float) -> Reason | None:

@@ -80,10 +80,15 @@ class SupplierProbe:
 
 @dataclass(frozen=True)
 class ScoredProbe:
-    """A probe's scored rows; where its pool was cut back, the products kept (internal
+    """A probe's scored rows (internal ids, external ids, the candidate each speaks for:
+    a product's supplier or the importer itself, and the scores), plain arrays since the
+    batch reads thousands of them; where its pool was cut back, the rows kept (internal
     ids) and the external ids of those pushed out."""
 
-    rows: pd.DataFrame
+    ids: tuple[int, ...] = ()
+    external: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    scores: tuple[float, ...] = ()
     pool: tuple[int, ...] | None = None
     evicted: tuple[str, ...] = ()
     floor: float = -math.inf  # the lowest similarity in the pool kept
@@ -175,15 +180,68 @@ def product_pairs(
 ) -> registry.Columns:
     """The pair frame of candidate products for a request: each product speaks for itself
     (its own HS code, prices, MOQ and certificates), the firm's profile for the rest."""
-    buyer = [request.buyer_id] * len(products) if request.buyer_id is not None else None
+    return _product_columns(
+        context,
+        products,
+        [request.buyer_id] * len(products),
+        request.query_columns(),
+        at,
+        positions,
+        reference=reference,
+    )
+
+
+def probe_pairs(
+    context: PairContext,
+    products: pd.DataFrame,
+    requests: Sequence[MatchRequest],
+    at: int,
+    positions: pd.Series | None,
+    percentiles: np.ndarray,
+) -> registry.Columns:
+    """``product_pairs`` for many inquiries' rows in one frame (``requests[i]``: row i's, all
+    of them from a known importer or all anonymous; ``percentiles``: each row's similarity
+    percentile within its own inquiry's pool): what the nightly batch scores its probes
+    with, one frame for many inquiries."""
+    asked = {id(r): r.query_columns() for r in requests}
+    names = sorted({name for columns in asked.values() for name in columns})
+    query: dict[str, object] = {
+        name: pair_frames.PerRow(
+            [asked[id(r)].get(name) for r in requests], [name in asked[id(r)] for r in requests]
+        )
+        for name in names
+    }
+    return _product_columns(
+        context,
+        products,
+        [r.buyer_id for r in requests],
+        query,
+        at,
+        positions,
+        percentiles=percentiles,
+    )
+
+
+def _product_columns(
+    context: PairContext,
+    products: pd.DataFrame,
+    buyers: Sequence[int | None],
+    query: dict[str, object],
+    at: int,
+    positions: pd.Series | None,
+    *,
+    reference: np.ndarray | None = None,
+    percentiles: np.ndarray | None = None,
+) -> registry.Columns:
     pairs = pair_frames.build_columns(
         context,
         products["exporter_id"].to_numpy(dtype=np.int64),
-        buyer if buyer is not None else [None] * len(products),
+        buyers,
         at,
         similarity=products["similarity"].to_numpy(dtype=float),
-        query=request.query_columns(),
+        query=query,
         reference=reference,
+        percentiles=percentiles,
     )
     # .tolist() first: iterating an Arrow-backed column boxes each value (~5 us apiece).
     pairs.set(
@@ -280,8 +338,7 @@ class MatchService:
 
         Many probes at once because each is a few rows: the stored vectors and rows are read
         once for all, and the features and the ranker run once over every probe's rows."""
-        columns = ["product_id", "product_external_id", "exporter_external_id"]
-        out = [ScoredProbe(pd.DataFrame(columns=[*columns, "score"])) for _ in probes]
+        out = [ScoredProbe() for _ in probes]
         if not probes:
             return out
         products = self.indexes.get("products")
@@ -291,61 +348,81 @@ class MatchService:
             wanted.update(p.product_ids)
         known, vectors = products.vectors(sorted(wanted))
         position = pd.Index(known)
-        rows = products.rows(np.sort(known))
-        live = rows.index.to_numpy()
-        at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
-        positions = self.positions() if self.positions is not None else None
-        context = self.context()
-        parts: list[registry.Columns] = []
-        frames: list[tuple[int, pd.DataFrame]] = []
+        rows = products.rows(np.sort(known)).reset_index(names="_id")
+        live = rows["_id"].to_numpy(dtype=np.int64)
+        row_of = pd.Index(live)
+        hs_codes = rows["hs_code"].to_numpy(dtype=object)
+        external = rows["product_external_id"].astype(str).to_numpy()
+        # Per probe: the rows to score (positions in ``rows``), their similarity and their
+        # percentile within the probe's pool; then one frame per kind of inquiry (from a
+        # known importer, anonymous), scored in one pass.
+        picked: dict[bool, list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]] = {
+            True: [],
+            False: [],
+        }
         for n, p in enumerate(probes):
             pool = np.asarray(sorted(set(p.pool) | set(p.product_ids)), dtype=np.int64)
             pool = pool[np.isin(pool, live)]
             pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.query[0]).astype(float)
+            at_rows = row_of.get_indexer(pd.Index(pool))
             if p.spread is not None and len(pool) > self.candidates:
                 kept = self._selection(
-                    p.request, rows.loc[pool], pooled, (p.spread[0], p.spread[1])
+                    p.request, hs_codes[at_rows].tolist(), pooled, (p.spread[0], p.spread[1])
                 )
                 out[n] = ScoredProbe(
-                    out[n].rows,
-                    tuple(int(i) for i in pool[kept]),
-                    tuple(str(x) for x in rows.loc[pool[~kept], "product_external_id"]),
-                    float(pooled[kept].min()),
-                    tuple(int(i) for i in pool[~kept]),
+                    pool=tuple(int(i) for i in pool[kept]),
+                    evicted=tuple(external[at_rows[~kept]].tolist()),
+                    floor=float(pooled[kept].min()),
+                    evicted_ids=tuple(int(i) for i in pool[~kept]),
                 )
-                pool, pooled = pool[kept], pooled[kept]
+                pool, pooled, at_rows = pool[kept], pooled[kept], at_rows[kept]
             mine = np.isin(pool, np.asarray(list(p.product_ids), dtype=np.int64))
-            if not mine.any():
+            if mine.any():
+                pct = pair_frames.percentile_within(pooled[mine], pooled)
+                picked[p.request.buyer_id is not None].append((n, at_rows[mine], pooled[mine], pct))
+        at = int(seconds([now or dt.datetime.now(dt.UTC)])[0])
+        positions = self.positions() if self.positions is not None else None
+        context = self.context()
+        for group in picked.values():
+            if not group:
                 continue
-            frame = rows.loc[pool[mine]].reset_index(drop=True)
-            frame["similarity"] = pooled[mine]
-            parts.append(product_pairs(context, frame, p.request, at, positions, pooled))
-            frames.append((n, frame[columns]))
-        for group in registry.same_columns(parts):
-            scores = self.pipeline.score_rows(registry.Columns.concat([parts[i] for i in group]))
+            frame = rows.iloc[np.concatenate([g[1] for g in group])].reset_index(drop=True)
+            frame["similarity"] = np.concatenate([g[2] for g in group])
+            requests = [probes[n].request for n, at_rows, _, _ in group for _ in at_rows]
+            pairs = probe_pairs(
+                context, frame, requests, at, positions, np.concatenate([g[3] for g in group])
+            )
+            scores = self.pipeline.score_rows(pairs)
+            suppliers = frame["exporter_external_id"].astype(str).tolist()
             start = 0
-            for i in group:
-                n, frame = frames[i]
-                scored = frame.copy()
-                scored["score"] = scores[start : start + len(frame)]
-                start += len(frame)
-                out[n] = replace(out[n], rows=scored)
+            for n, at_rows, _, _ in group:
+                stop = start + len(at_rows)
+                out[n] = replace(
+                    out[n],
+                    ids=tuple(live[at_rows].tolist()),
+                    external=tuple(external[at_rows].tolist()),
+                    targets=tuple(suppliers[start:stop]),
+                    scores=tuple(scores[start:stop].tolist()),
+                )
+                start = stop
         return out
 
     def _selection(
-        self, request: MatchRequest, frame: pd.DataFrame, similarity: np.ndarray, spread: Spread
+        self,
+        request: MatchRequest,
+        hs_codes: list[Any],
+        similarity: np.ndarray,
+        spread: Spread,
     ) -> np.ndarray:
-        """Which rows of a pool (in id order, as the search's pool is) ``_first_stage`` keeps,
-        standardising with the searches' ``spread``."""
+        """Which rows of a pool (in id order, as the search's pool is; ``hs_codes`` and
+        ``similarity`` row by row) ``_first_stage`` keeps, standardising with the searches'
+        ``spread``."""
         levels = np.minimum(
-            np.asarray(
-                hscodes.agreement_levels(tuple(request.hs_codes), frame["hs_code"].tolist()),
-                dtype=float,
-            ),
+            np.asarray(hscodes.agreement_levels(tuple(request.hs_codes), hs_codes), dtype=float),
             2.0,
         )
-        score = first_stage_score(similarity, levels, np.zeros(len(frame)), spread)
-        keep = np.zeros(len(frame), dtype=bool)
+        score = first_stage_score(similarity, levels, np.zeros(len(hs_codes)), spread)
+        keep = np.zeros(len(hs_codes), dtype=bool)
         keep[np.argsort(-score, kind="stable")[: self.candidates]] = True
         return keep
 
@@ -395,7 +472,8 @@ class MatchService:
         if len(frame) <= self.candidates:
             return frame
         sims = frame["similarity"].to_numpy(dtype=float)
-        return frame[self._selection(request, frame, sims, spread)].reset_index(drop=True)
+        kept = self._selection(request, frame["hs_code"].tolist(), sims, spread)
+        return frame[kept].reset_index(drop=True)
 
     def _rank(
         self, request: MatchRequest, frame: pd.DataFrame, now: dt.datetime | None = None

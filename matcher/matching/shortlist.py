@@ -26,7 +26,6 @@ from matcher.embedding.encoders import Encoder
 from matcher.embedding.texts import product_document
 from matcher.errors import InputValidationError
 from matcher.features import pairs as pair_frames
-from matcher.features import registry
 from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
 from matcher.index.filters import Where
@@ -290,9 +289,9 @@ class ShortlistService:
         """The scores ``shortlist`` gives each probe's candidate importers (live ones),
         without the search: each one's best similarity to the firm's encoded products from
         its stored vector, exclusions and features as ``shortlist`` applies them (excluded:
-        -inf), similarity percentiles within each probe's pool. Per probe, its rows (columns
-        ``importer_id``, ``external_id``, ``score``): the nightly batch compares them with
-        the last run's ``entry_score`` and results.
+        -inf), similarity percentiles within each probe's pool. Per probe, its rows
+        (importers and scores): the nightly batch compares them with the last run's
+        ``entry_score`` and results.
 
         A probe that carries its first stage's ``spread`` and whose pool outgrew
         ``candidates`` is first cut back as the first stage cuts its searches' pool; what
@@ -301,8 +300,7 @@ class ShortlistService:
         Many probes at once because each is a few rows: the stored vectors are read once for
         all, and the features and the ranker run once over every probe's rows."""
         now = now or dt.datetime.now(dt.UTC)
-        columns = ["importer_id", "external_id"]
-        out = [ScoredProbe(pd.DataFrame(columns=[*columns, "score"])) for _ in probes]
+        out = [ScoredProbe() for _ in probes]
         if not probes:
             return out
         buyers = self.indexes.get("buyers")
@@ -319,8 +317,7 @@ class ShortlistService:
             )
         context = self.context()
         at = int(seconds([now])[0])
-        parts: list[registry.Columns] = []
-        made: list[tuple[int, np.ndarray]] = []
+        made: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []  # rows, sims, pcts
         for n, p in enumerate(probes):
             pool = np.asarray(sorted(set(p.pool) | set(p.importer_ids)), dtype=np.int64)
             pool = pool[np.isin(pool, external.index.to_numpy())]
@@ -337,50 +334,46 @@ class ShortlistService:
                 )
                 kept = np.isin(pool, np.asarray(chosen, dtype=np.int64))
                 out[n] = ScoredProbe(
-                    out[n].rows,
-                    tuple(int(i) for i in pool[kept]),
-                    tuple(external.loc[pool[~kept].tolist()].tolist()),
-                    float(pooled[kept].min()),
-                    tuple(int(i) for i in pool[~kept]),
+                    pool=tuple(int(i) for i in pool[kept]),
+                    evicted=tuple(external.loc[pool[~kept].tolist()].tolist()),
+                    floor=float(pooled[kept].min()),
+                    evicted_ids=tuple(int(i) for i in pool[~kept]),
                 )
                 pool, pooled = pool[kept], pooled[kept]
             mine = np.isin(pool, np.asarray(list(p.importer_ids), dtype=np.int64))
-            if not mine.any():
-                continue
-            ids = pool[mine]
-            parts.append(
-                pair_frames.build_columns(
-                    context,
-                    np.full(len(ids), p.request.exporter_id, np.int64),
-                    ids,
-                    at,
-                    similarity=pooled[mine],
-                    query={"q_center": p.request.center} if p.request.center else None,
-                    reference=pooled,
-                )
-            )
-            made.append((n, ids))
+            if mine.any():
+                pct = pair_frames.percentile_within(pooled[mine], pooled)
+                made.append((n, pool[mine], pooled[mine], pct))
+        if not made:
+            return out
+        # Every probe's rows in one frame, scored in one pass.
+        ids = np.concatenate([m[1] for m in made])
+        firms = np.concatenate([np.full(len(m[1]), probes[m[0]].request.exporter_id) for m in made])
+        centers = [probes[n].request.center for n, rows, _, _ in made for _ in rows]
+        pairs = pair_frames.build_columns(
+            context,
+            firms.astype(np.int64),
+            ids,
+            at,
+            similarity=np.concatenate([m[2] for m in made]),
+            query={"q_center": pair_frames.PerRow(centers, [bool(c) for c in centers])},
+            percentiles=np.concatenate([m[3] for m in made]),
+        )
         exposure = None
-        if context.history is not None and made:
+        if context.history is not None:
             since = int(seconds([month_start(now)])[0])
-            everyone = sorted({int(i) for _, ids in made for i in ids})
-            exposure = context.history.recent_exposure(everyone, since, at + 1)
-        for group in registry.same_columns(parts):
-            scores = self.pipeline.score_rows(
-                registry.Columns.concat([parts[i] for i in group]),
-                blocked=blocked,
-                exposure=exposure,
+            exposure = context.history.recent_exposure(sorted(set(ids.tolist())), since, at + 1)
+        scores = self.pipeline.score_rows(pairs, blocked=blocked, exposure=exposure)
+        start = 0
+        for n, rows, _, _ in made:
+            stop = start + len(rows)
+            named = tuple(external.loc[rows.tolist()].tolist())
+            out[n] = replace(
+                out[n],
+                ids=tuple(rows.tolist()),
+                external=named,
+                targets=named,
+                scores=tuple(scores[start:stop].tolist()),
             )
-            start = 0
-            for i in group:
-                n, ids = made[i]
-                rows = pd.DataFrame(
-                    {
-                        "importer_id": ids,
-                        "external_id": external.loc[ids.tolist()].tolist(),
-                        "score": scores[start : start + len(ids)],
-                    }
-                )
-                start += len(ids)
-                out[n] = replace(out[n], rows=rows)
+            start = stop
         return out

@@ -145,29 +145,3 @@ def test_regulations_are_data_with_the_most_specific_prefix_winning() -> None:
 def test_unknown_feature_names_are_an_error_naming_them() -> None:
     with pytest.raises(KeyError, match="shoe_size"):
         registry.compute(ROWS, ("shoe_size",))
-
-
-def test_columns_concat_keeps_rows_in_order_lists_as_values_and_refuses_other_columns() -> None:
-    first = registry.Columns.from_arrays(
-        {"a": np.asarray([1.0, 2.0]), "codes": _objects([["8481"], []]), "p": _objects([None, 3])}
-    )
-    second = registry.Columns.from_arrays(
-        {"a": np.asarray([3.0]), "codes": _objects([["0902", "2106"]]), "p": np.asarray([4.5])}
-    )
-    joined = registry.Columns.concat([first, second])
-    assert len(joined) == 3
-    assert joined.numbers("a").tolist() == [1.0, 2.0, 3.0]
-    assert list(joined.objects("codes")) == [["8481"], [], ["0902", "2106"]]
-    assert joined.numbers("p").tolist()[1:] == [3.0, 4.5] and np.isnan(joined.numbers("p")[0])
-    assert registry.same_columns([first, second, registry.Columns.from_arrays({"a": [1]})]) == [
-        [0, 1],
-        [2],
-    ]
-    with pytest.raises(ValueError, match="different columns"):
-        registry.Columns.concat([first, registry.Columns.from_arrays({"a": np.asarray([1.0])})])
-
-
-def _objects(values: list[object]) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return out

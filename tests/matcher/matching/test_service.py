@@ -177,10 +177,9 @@ def test_score_candidates_scores_many_inquiries_at_once_as_match_does(
         probes.append(SupplierProbe(request, query, ids, pool))
         expected.append({str(r.product["id"]): r.score for r in result.results})
     together = mini_service.score_candidates(probes)
-    for probe, frame, scores in zip(probes, together, expected, strict=True):
-        got = dict(
-            zip(frame.rows["product_external_id"], frame.rows["score"].round(4), strict=True)
-        )
+    for probe, found, scores in zip(probes, together, expected, strict=True):
+        got = dict(zip(found.external, (round(v, 4) for v in found.scores), strict=True))
         assert got == pytest.approx(scores)
-        alone = mini_service.score_candidates([probe])[0].rows
-        assert alone["score"].tolist() == pytest.approx(frame.rows["score"].tolist())
+        assert set(found.ids) == set(probe.product_ids)
+        alone = mini_service.score_candidates([probe])[0]
+        assert alone.scores == pytest.approx(found.scores)

@@ -243,6 +243,39 @@ def test_repick_from_the_head_picks_what_rank_picked_and_sees_a_newcomer_change_
     assert low == picks and low_entry == entry and outsider not in [k for k, _ in low_head]
 
 
+def test_a_frame_of_many_queries_takes_query_columns_row_by_row() -> None:
+    """The nightly batch scores many queries' rows in one frame: a ``PerRow`` query column
+    overrides the importer's own value only in the rows that state it, and the given
+    percentiles stand for each row's place in its own query's pool."""
+    context = _context()
+    one = pair_frames.build_columns(
+        context,
+        np.asarray([2, 2]),
+        np.asarray([100, 103]),
+        int(seconds([NOW])[0]),
+        similarity=[0.9, 0.8],
+        query={
+            "b_hs": pair_frames.PerRow([["0902"], None], [True, False]),
+            "q_center": pair_frames.PerRow(["HAN", None], [True, False]),
+        },
+        percentiles=np.asarray([0.25, 1.0]),
+    )
+    assert list(one.objects("b_hs")) == [["0902"], ["8481"]]
+    assert list(one.objects("q_center")) == ["HAN", None]
+    assert one.numbers("similarity_pct").tolist() == [0.25, 1.0]
+    # Row by row, as each query's own frame gives it.
+    alone = pair_frames.build_columns(
+        context,
+        np.asarray([2]),
+        np.asarray([103]),
+        int(seconds([NOW])[0]),
+        similarity=[0.8],
+        reference=np.asarray([0.8, 0.7]),
+    )
+    pipeline = RankingPipeline(RuleRanker({**DEFAULT_WEIGHTS, "relative_similarity": 0.1}))
+    assert pipeline.score_rows(one)[1] == pytest.approx(pipeline.score_rows(alone)[0])
+
+
 @given(
     st.lists(st.floats(0.0, 1.0, allow_nan=False).map(lambda v: round(v, 2)), min_size=1),
     st.data(),
