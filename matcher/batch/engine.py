@@ -640,7 +640,9 @@ def _screen(
     changed items that now come within reach (``screening.reach``), and only its changed
     and entering candidates are scored (``worker.probe``): it is ranked again only where
     one can change its results (``worker.Probe``; ``results``: the last run's, with the
-    scores they were shown with). A query without a recorded entry
+    scores they were shown with). A pool the entering items outgrow is cut back as its
+    search would cut it, and a query that showed a row cut off is ranked again; a shortlist
+    is first re-picked from its MMR pool (``Plan.heads``). A query without a recorded entry
     score (ranked by an older run, or by a partition finished before a kill) is screened
     and compared as a whole (``screening.touched``), as is every query where the screens
     keep fewer candidates than the ranking sees (``batch_candidate_depth`` below

@@ -572,7 +572,9 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     """Score only each query's changed and entering candidates, as its ranking would
     (``RankingPipeline.score_rows``), all the chunk's queries in one pass (a probe is a few
     rows: per query, the calls would cost more than the rows); the driver re-ranks a query
-    only where the best reaches the entry score its last ranking left."""
+    only where one can change its results (``_reaches``), where the pool is cut back past a
+    row it showed (``_cut_back``), or, for a shortlist with a recorded MMR pool, where the
+    picks from that pool change (``_repick``)."""
     from matcher.matching.service import SupplierProbe, request_for_need
     from matcher.matching.shortlist import ImporterProbe, ShortlistRequest, headings_of
     from matcher.storage import repository
