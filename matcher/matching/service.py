@@ -28,6 +28,7 @@ from matcher.features import pairs as pair_frames
 from matcher.features import registry
 from matcher.features.history import seconds
 from matcher.features.pairs import PairContext
+from matcher.index.collection import VectorCollection
 from matcher.index.filters import Where
 from matcher.index.manager import IndexManager
 from matcher.index.products import CatalogFilter
@@ -168,6 +169,18 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return value
+
+
+def stored_vectors(
+    collection: VectorCollection, groups: Sequence[Sequence[int]]
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """The stored vectors of every item in ``groups`` (many probes' pools) in one read: the
+    live ids, their vectors, and the ids as an index to find a row's vector by."""
+    wanted: set[int] = set()
+    for ids in groups:
+        wanted.update(ids)
+    known, vectors = collection.vectors(sorted(wanted))
+    return known, vectors, pd.Index(known)
 
 
 def product_pairs(
@@ -342,12 +355,9 @@ class MatchService:
         if not probes:
             return out
         products = self.indexes.get("products")
-        wanted: set[int] = set()
-        for p in probes:
-            wanted.update(p.pool)
-            wanted.update(p.product_ids)
-        known, vectors = products.vectors(sorted(wanted))
-        position = pd.Index(known)
+        known, vectors, position = stored_vectors(
+            products, [(*p.pool, *p.product_ids) for p in probes]
+        )
         rows = products.rows(np.sort(known)).reset_index(names="_id")
         live = rows["_id"].to_numpy(dtype=np.int64)
         row_of = pd.Index(live)

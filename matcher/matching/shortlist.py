@@ -36,7 +36,7 @@ from matcher.matching.first_stage import (
     responsiveness_z,
     similarity_spread,
 )
-from matcher.matching.service import ScoredProbe, plain_value
+from matcher.matching.service import ScoredProbe, plain_value, stored_vectors
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage import repository
@@ -304,12 +304,9 @@ class ShortlistService:
         if not probes:
             return out
         buyers = self.indexes.get("buyers")
-        wanted: set[int] = set()
-        for p in probes:
-            wanted.update(p.pool)
-            wanted.update(p.importer_ids)
-        known, vectors = buyers.vectors(sorted(wanted))
-        position = pd.Index(known)
+        known, vectors, position = stored_vectors(
+            buyers, [(*p.pool, *p.importer_ids) for p in probes]
+        )
         external = buyers.rows(np.sort(known))["external_id"].astype(str)
         with session_scope(self.sessions) as session:
             blocked = repository.blocked_pairs(
