@@ -540,13 +540,20 @@ def _repick(
     if not changed:
         return item.entry, list(item.head)
     pipeline = services.shortlist.pipeline
+    # The head's members first, then the newcomers (``head`` keeps insertion order): one
+    # read of the profiles serves both picks, the last run's being the first rows'. The
+    # last picks are picked again rather than read from the results: those hold external
+    # ids with equal scores re-ordered (``settle_ties``), not the pick order compared here.
     keys = np.asarray(list(head), dtype=np.int64)
     values = np.asarray([head[i] for i in keys.tolist()], dtype=float)
-    profiles = registry.Columns.from_arrays(services.shortlist.context().buyer_columns(keys))
-    before_keys = np.asarray([i for i, _ in item.head], dtype=np.int64)
-    before = registry.Columns.from_arrays(services.shortlist.context().buyer_columns(before_keys))
+    columns = services.shortlist.context().buyer_columns(keys)
+    profiles = registry.Columns.from_arrays(columns)
+    held = len(item.head)
+    before = registry.Columns.from_arrays(
+        {name: np.asarray(column)[:held] for name, column in columns.items()}
+    )
     was, _, _ = pipeline.repick(
-        before_keys, np.asarray([v for _, v in item.head]), before, top_k, "buyer"
+        keys[:held], np.asarray([v for _, v in item.head]), before, top_k, "buyer"
     )
     now, entry, pool = pipeline.repick(keys, values, profiles, top_k, "buyer")
     if now != was:

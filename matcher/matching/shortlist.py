@@ -108,6 +108,14 @@ def headings_of(documents: Sequence[tuple[str | None, str, str | None]]) -> list
     return sorted({str(h)[:4] for _, _, h in documents if h})
 
 
+def _responsiveness(profiles: pd.DataFrame) -> np.ndarray:
+    """The importers' responsiveness (NaN where unknown), a first-stage term."""
+    values: np.ndarray = pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(
+        dtype=float
+    )
+    return values
+
+
 def month_start(now: dt.datetime) -> dt.datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
@@ -136,21 +144,17 @@ class ShortlistService:
         codes: list[str],
         context: PairContext,
         spread: tuple[float, ...] | None = None,
-    ) -> tuple[list[int], tuple[float, ...]]:
+    ) -> list[int]:
         """The ``candidates`` best of the searches' pool, best first, by standardised
-        similarity plus shared HS level plus standardised responsiveness; and the spreads
-        (similarity mean and deviation, then responsiveness's) it standardised with, which
-        the nightly batch keeps to cut a patched pool back the same way (``spread``)."""
+        similarity plus shared HS level plus standardised responsiveness. ``spread``
+        (similarity mean and deviation, then responsiveness's): standardise with these
+        instead of the pool's own, where the pool is a patched part of the one a search saw
+        (the nightly batch's cut, ``first_stage``)."""
+        if len(best) <= self.candidates:
+            return sorted(best, key=lambda i: -best[i])
         ids = list(best)
         sims = np.asarray([best[i] for i in ids], dtype=float)
         profiles = context.buyers.reindex(ids)
-        responsiveness = pd.to_numeric(profiles["b_responsiveness"], errors="coerce").to_numpy(
-            dtype=float
-        )
-        if spread is None:
-            spread = (*similarity_spread(sims), *responsiveness_spread(responsiveness))
-        if len(ids) <= self.candidates:
-            return sorted(ids, key=lambda i: -best[i]), spread
         chapters = {c[:2] for c in codes}
         levels = np.asarray(
             [
@@ -165,11 +169,13 @@ class ShortlistService:
         score = first_stage_score(
             sims,
             levels,
-            responsiveness_z(responsiveness, (spread[2], spread[3])),
-            (spread[0], spread[1]),
+            responsiveness_z(
+                _responsiveness(profiles), None if spread is None else (spread[2], spread[3])
+            ),
+            None if spread is None else (spread[0], spread[1]),
         )
         order = np.argsort(-score, kind="stable")[: self.candidates]
-        return [ids[i] for i in order], spread
+        return [ids[i] for i in order]
 
     def encode(self, documents: list[tuple[str | None, str, str | None]]) -> np.ndarray:
         """The firm's products, (name, description, HS code) each, as query vectors."""
@@ -183,8 +189,8 @@ class ShortlistService:
     ) -> tuple[dict[int, float], list[int]]:
         """The first stage for a firm's encoded products: each candidate importer's best
         similarity, and the candidates the ranker sees, best first."""
-        best, ranked, _ = self.first_stage(request, documents, queries)
-        return best, ranked
+        best = self._searched(request, documents, queries)
+        return best, self._first_stage(best, headings_of(documents), self.context())
 
     def first_stage(
         self,
@@ -194,7 +200,25 @@ class ShortlistService:
     ) -> tuple[dict[int, float], list[int], tuple[float, ...]]:
         """``retrieve``, and the spreads the selection standardised the searches' pool with
         (the nightly batch keeps them, to cut the pool back after importers change without
-        searching again)."""
+        searching again; the live shortlist does not need them)."""
+        best = self._searched(request, documents, queries)
+        codes = headings_of(documents)
+        context = self.context()
+        ids = list(best)
+        spread = (
+            *similarity_spread(np.asarray([best[i] for i in ids], dtype=float)),
+            *responsiveness_spread(_responsiveness(context.buyers.reindex(ids))),
+        )
+        return best, self._first_stage(best, codes, context), spread
+
+    def _searched(
+        self,
+        request: ShortlistRequest,
+        documents: list[tuple[str | None, str, str | None]],
+        queries: np.ndarray,
+    ) -> dict[int, float]:
+        """Each importer the first stage's searches find, with its best similarity to the
+        firm's products."""
         buyers = self.indexes.get("buyers")
         center = {"center": [request.center]} if request.center else {}
         codes = headings_of(documents)
@@ -211,8 +235,7 @@ class ShortlistService:
                 for i, s in zip(ids.tolist(), scores.tolist(), strict=True):
                     if i >= 0 and s > best.get(i, -math.inf):
                         best[i] = s
-        ranked, spread = self._first_stage(best, codes, self.context())
-        return best, ranked, spread
+        return best
 
     def shortlist(
         self, request: ShortlistRequest, now: dt.datetime | None = None
@@ -323,7 +346,7 @@ class ShortlistService:
             pooled = (vectors[position.get_indexer(pd.Index(pool))] @ p.queries.T).max(axis=1)
             pooled = pooled.astype(float)
             if p.spread is not None and len(pool) > self.candidates:
-                chosen, _ = self._first_stage(
+                chosen = self._first_stage(
                     dict(zip(pool.tolist(), pooled.tolist(), strict=True)),
                     list(p.headings),
                     context,
