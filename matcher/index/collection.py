@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -326,10 +327,42 @@ class VectorCollection:
         through the index with an ``IDSelector`` and a search widened by 1/selectivity.
         ``batch=True`` lets FAISS use every core (``index_batch_threads``); otherwise one
         thread, which is faster for a single query on a shared machine.
+
+        Ties come in id order, and a tie at the k-th place is settled among every tied item
+        the search meets: it fetches past k (``_tie_fetch``), and again, wider, for a query
+        whose tie runs to the end of what was fetched. Identical texts give identical
+        vectors, so a catalogue holds many ties; which of them an approximate search returns
+        depends on the index's history (base, delta, tombstones), and two runs over the same
+        catalogue would otherwise serve different suppliers.
         """
         st = self.state
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         threads = self.settings.index_batch_threads if batch else self.settings.index_query_threads
+        if k <= 0:
+            return self._search(st, q, k, where, threads)
+        fetch = _tie_fetch(k)
+        found = self._search(st, q, fetch, where, threads)
+        found = SearchResult(*_by_score_then_id(found.scores, found.ids))
+        open_ties = _ties_past(found.scores, k)
+        wider = fetch
+        while open_ties.any() and wider < _TIE_FETCH_LIMIT * k:
+            wider = min(wider * 4, _TIE_FETCH_LIMIT * k)
+            more = self._search(st, q[open_ties], wider, where, threads)
+            more_scores, more_ids = _by_score_then_id(more.scores, more.ids)
+            scores = np.full((len(q), wider), -np.inf, dtype=np.float32)
+            ids = np.full((len(q), wider), -1, dtype=np.int64)
+            scores[:, :fetch], ids[:, :fetch] = found.scores, found.ids
+            scores[open_ties], ids[open_ties] = more_scores, more_ids
+            found, fetch = SearchResult(scores, ids), wider
+            open_ties = _ties_past(found.scores, k)
+        return SearchResult(
+            np.ascontiguousarray(found.scores[:, :k]), np.ascontiguousarray(found.ids[:, :k])
+        )
+
+    def _search(
+        self, st: _State, q: Matrix, k: int, where: Where | None, threads: int
+    ) -> SearchResult:
+        """The top k as the index finds them (ties in no particular order)."""
         base_scores, base_labels = self._search_base(st, q, k, where, threads)
         if len(st.ids) == 0:  # an empty base (e.g. no open inquiries): nothing to map
             base_ids = np.full(base_labels.shape, -1, dtype=np.int64)
@@ -766,6 +799,35 @@ def stored_vectors(index: Any) -> Matrix | None:
         return None
     view: Matrix = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d)
     return view.reshape(index.ntotal, index.d)
+
+
+# How far past k a search fetches to settle a tie at the k-th place (``_tie_fetch``), and
+# how far, as a multiple of k, it widens for a tie that runs past that.
+_TIE_MARGIN_SHARE = 0.25
+_TIE_FETCH_LIMIT = 8
+
+
+def _tie_fetch(k: int) -> int:
+    return k + max(8, math.ceil(k * _TIE_MARGIN_SHARE))
+
+
+def _by_score_then_id(
+    scores: npt.NDArray[np.float32], ids: Ids
+) -> tuple[npt.NDArray[np.float32], Ids]:
+    """Each row best first, equal scores in id order, the missing (-1) last."""
+    key = np.where(ids >= 0, -scores.astype(np.float64), np.inf)
+    order = np.lexsort((np.where(ids >= 0, ids, np.iinfo(np.int64).max), key), axis=-1)
+    return np.take_along_axis(scores, order, axis=1), np.take_along_axis(ids, order, axis=1)
+
+
+def _ties_past(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.bool_]:
+    """Rows (sorted best first, more than k fetched) whose k-th score ties with the last
+    one fetched: items tied with it may lie beyond what was fetched."""
+    if scores.shape[1] <= k:
+        return np.zeros(len(scores), dtype=bool)
+    kth = scores[:, k - 1]
+    out: npt.NDArray[np.bool_] = np.isfinite(kth) & (kth == scores[:, -1])
+    return out
 
 
 def _exact(index: Any, labels: Ids, q: Matrix, k: int) -> tuple[npt.NDArray[np.float32], Ids]:

@@ -151,8 +151,8 @@ class ShortlistService:
         instead of the pool's own, where the pool is a patched part of the one a search saw
         (the nightly batch's cut, ``first_stage``)."""
         if len(best) <= self.candidates:
-            return sorted(best, key=lambda i: -best[i])
-        ids = list(best)
+            return sorted(best, key=lambda i: (-best[i], i))
+        ids = sorted(best)  # ties by id, as the nightly batch's cut breaks them
         sims = np.asarray([best[i] for i in ids], dtype=float)
         profiles = context.buyers.reindex(ids)
         chapters = {c[:2] for c in codes}

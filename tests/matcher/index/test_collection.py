@@ -328,3 +328,31 @@ def test_changes_since_an_older_version_and_the_base_linked_not_rewritten(
     assert unchanged is not None and len(unchanged) == 0
     second.compact()
     assert second.changes_since(older) is None
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_ties_at_the_kth_place_are_settled_by_id_whatever_the_index_history(
+    tmp_path: Path, kind: str
+) -> None:
+    """Identical texts give identical vectors: 60 copies tie for a query's top 40. Which 40
+    come back must not depend on the order the items were indexed in, or on unrelated
+    writes since (delta, tombstones): the lowest ids, best first, every time."""
+    ids, x, meta = _data(3000)
+    copies = np.r_[5, np.arange(100, 3000, 48)[:59]]  # spread over the id range
+    x[copies] = x[5]
+    q = x[5:6]
+    expected = np.sort(ids[copies])[:40]
+    built = VectorCollection(SCHEMA, DIM, _settings(tmp_path / "a", kind)).build(ids, x, meta)
+    assert list(built.search(q, 40).ids[0]) == list(expected)
+    shuffled = np.random.default_rng(1).permutation(len(ids))
+    other = VectorCollection(SCHEMA, DIM, _settings(tmp_path / "b", kind)).build(
+        ids[shuffled], x[shuffled], meta.iloc[shuffled].reset_index(drop=True)
+    )
+    assert list(other.search(q, 40).ids[0]) == list(expected)
+    # Unrelated writes: a deletion and new items far from the query.
+    other.delete([ids[7]])
+    far = -x[5:6].repeat(3, axis=0)
+    other.upsert([990_001, 990_002, 990_003], far, [meta.iloc[0].to_dict()] * 3)
+    assert list(other.search(q, 40).ids[0]) == list(expected)
+    # Fewer than k results and no ties still come back as before: best first, -1 padded.
+    assert built.search(q, 3000 + 10).ids[0, -1] == -1
