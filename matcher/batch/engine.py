@@ -41,7 +41,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.batch import screening
-from matcher.batch.plan import Partition, Plan, decide
+from matcher.batch.plan import Partition, Patch, Plan, decide
 from matcher.batch.queries import (
     FIRM_IMPORTERS,
     INQUIRY_SUPPLIERS,
@@ -82,6 +82,7 @@ from matcher.storage.batch_runs import (
     finished_partitions,
     heartbeat,
     last_committed,
+    patch_over,
     release_lock,
     start_run,
     store_plan,
@@ -407,6 +408,13 @@ def _run(
             partition_size=settings.batch_partition_size,
         )
         plan.screens = screening.screens
+        # A patch stands in for ranking a carried query only: one ranked anyway (its inputs
+        # or a result's row changed) is written by its partition.
+        plan.patches = {
+            task: {k: p for k, p in patched.items() if k not in ranked_anyway}
+            for task, patched in screening.patched.items()
+            for ranked_anyway in [set(plan.recompute[task])]
+        }
         for task, repicked in screening.repicked.items():  # kept by ``_learnt`` at commit
             plan.entries[task] = {k: entry for k, (entry, _) in repicked.items()}
             plan.heads[task] = {k: head for k, (_, head) in repicked.items()}
@@ -448,7 +456,20 @@ def _run(
     with session_scope(sessions) as session:
         carried = {
             task: (
-                carry_over(session, run_id, previous_run_id, task, plan.carry(task))
+                carry_over(
+                    session,
+                    run_id,
+                    previous_run_id,
+                    task,
+                    set(plan.carry(task)) - plan.patches.get(task, {}).keys(),
+                )
+                + patch_over(
+                    session,
+                    run_id,
+                    previous_run_id,
+                    task,
+                    {k: p.results for k, p in plan.patches.get(task, {}).items()},
+                )
                 if previous_run_id is not None
                 else 0
             )
@@ -616,6 +637,7 @@ class _Screening:
     repicked: dict[str, dict[str, tuple[float, list[tuple[int, float]]]]] = field(
         default_factory=dict
     )
+    patched: dict[str, dict[str, Patch]] = field(default_factory=dict)  # inquiries patched
 
 
 PROBE_CHUNK = 500  # queries per probing task (a probe is a few rows: milliseconds)
@@ -777,6 +799,7 @@ def _screen(
                 out.screens[result.task].update(result.screens)
                 cut[result.task] = cut.get(result.task, 0) + result.evicted
                 out.repicked.setdefault(result.task, {}).update(result.repicked)
+                out.patched.setdefault(result.task, {}).update(result.patched)
             else:
                 for key, screened in result.candidates.items():
                     out.candidates[result.task][key] = inputs.candidates(screened.ids)
@@ -791,6 +814,7 @@ def _screen(
         out.screened[task]["reached"] = len(out.reached[task])
         out.screened[task]["pool_cut_back"] = cut.get(task, 0)
         out.screened[task]["repicked_unchanged"] = len(out.repicked.get(task, {}))
+        out.screened[task]["patched"] = len(out.patched.get(task, {}))
     return out
 
 
@@ -941,6 +965,10 @@ def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
         plan.heads[task] = {k: heads[k] for k in keys if k in heads}
         plan.heads[task].update({k: v for k, v in repicked_heads.items() if k in carried})
         plan.heads[task].update(ranked.heads.get(task, {}))
+        for key, patch in plan.patches.get(task, {}).items():
+            if key in carried:
+                plan.entries[task][key] = patch.entry
+                plan.shown[task][key] = list(patch.shown)
 
 
 def _rank(

@@ -26,7 +26,7 @@ from typing import Any
 
 from matcher.batch.queries import Inputs
 from matcher.batch.screening import Screened
-from matcher.storage.batch_runs import TASKS
+from matcher.storage.batch_runs import TASKS, Patched
 
 PLAN_FORMAT = 4
 # Why a query is ranked again (the summary counts them). REACHED: a changed or entering
@@ -47,6 +47,18 @@ class Partition:
     task: str
     number: int
     keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Patch:
+    """An inquiry the run patches instead of ranking again (``worker.probe``): its new
+    results (``Patched``: written at commit over the last run's rows), the entry score they
+    leave, and the rows they are shown from (the last run's and the new ones: a superset
+    of what is shown, which at worst ranks the inquiry again one night)."""
+
+    results: Patched
+    entry: float
+    shown: tuple[str, ...]
 
 
 @dataclass
@@ -74,6 +86,8 @@ class Plan:
     # (``RankOutcome.head``; shortlists only): a changed importer that enters it is tested
     # by re-picking from it (``RankingPipeline.repick``) before the shortlist is re-ranked.
     heads: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
+    # task -> key -> the patch that replaces ranking the query again (carried queries only)
+    patches: dict[str, dict[str, Patch]] = field(default_factory=dict)
 
     def carry(self, task: str) -> list[str]:
         """The task's queries whose previous recommendations this run copies."""
@@ -123,6 +137,18 @@ class Plan:
             "entries": {
                 task: {key: None if v is None else _finite(v) for key, v in sorted(e.items())}
                 for task, e in self.entries.items()
+            },
+            "patches": {
+                task: {
+                    key: {
+                        "order": list(p.results.order),
+                        "rows": {t: list(row) for t, row in sorted(p.results.rows.items())},
+                        "entry": _finite(p.entry),
+                        "shown": list(p.shown),
+                    }
+                    for key, p in sorted(patches.items())
+                }
+                for task, patches in self.patches.items()
             },
         }
 
@@ -175,6 +201,27 @@ class Plan:
             heads={
                 task: {key: [(int(i), float(v)) for i, v in head] for key, head in h.items()}
                 for task, h in data.get("heads", {}).items()
+            },
+            patches={
+                task: {
+                    key: Patch(
+                        Patched(
+                            tuple(str(t) for t in p["order"]),
+                            {
+                                str(t): (
+                                    float(score),
+                                    None if probability is None else float(probability),
+                                    list(reasons),
+                                )
+                                for t, (score, probability, reasons) in p["rows"].items()
+                            },
+                        ),
+                        -math.inf if p["entry"] is None else float(p["entry"]),
+                        tuple(str(i) for i in p["shown"]),
+                    )
+                    for key, p in patches.items()
+                }
+                for task, patches in data.get("patches", {}).items()
             },
         )
 

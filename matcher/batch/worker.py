@@ -28,6 +28,7 @@ import numpy as np
 from distributed import WorkerPlugin
 from threadpoolctl import threadpool_limits
 
+from matcher.batch.plan import Patch
 from matcher.batch.queries import FIRM_IMPORTERS, INQUIRY_SUPPLIERS, SERVICE_PARTNERS, Query
 from matcher.batch.screening import Screened, top_candidates
 from matcher.config import Settings
@@ -36,7 +37,7 @@ from matcher.embedding.encoders import Encoder, Vectors
 from matcher.errors import InputValidationError, NotFoundError
 from matcher.features import registry
 from matcher.pairing.service import OfferCatalogue
-from matcher.storage.batch_runs import Recommendation
+from matcher.storage.batch_runs import Patched, Recommendation
 
 if TYPE_CHECKING:
     from matcher.matching.service import ScoredProbe
@@ -487,6 +488,8 @@ class ProbeResult:
     # Shortlists a changed importer entered whose picks stay as they were: their new entry
     # score and head (``RankingPipeline.repick``), for the plan.
     repicked: dict[str, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
+    # Inquiries whose results are patched with the probed suppliers instead (``_patch``).
+    patched: dict[str, Patch] = field(default_factory=dict)
 
 
 _TIE = 1e-4  # scores are stored to 4 decimals: this close may tie into the results
@@ -507,6 +510,72 @@ def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
         if target not in results or score >= results[target] - _TIE:
             return True
     return False
+
+
+def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
+    """An inquiry's results with its probed suppliers put in their place, where that is
+    what ranking it again would give; None (rank it again) where it may not be.
+
+    The supplier search ranks by score alone, one row per supplier, so its results are the
+    top k suppliers by their best row, and every candidate not shown scores at most the
+    entry score (the k-th). A probed row can be put in place exactly when:
+
+    - it is a shown row that scores at least what it was shown with (a row that fell may
+      give way to the supplier's next product, or to a candidate no one scored);
+    - or it outscores the row its supplier is shown with;
+    - or its supplier is not shown and it outscores the entry score.
+
+    A row within rounding of the score it is compared with, or a cut at the k-th place
+    between rounded scores, is left to ranking. The new rows carry the reasons and
+    probability ``rank`` gives them (``MatchService.score_candidates``); the others keep
+    their rows, re-numbered. Results are ordered as ``settle_ties`` leaves them: by rounded
+    score, then supplier id."""
+    shown = set(item.shown)
+    results = dict(item.results)
+    new: dict[str, tuple[float, float | None, list[dict[str, Any]], str]] = {}
+    explained = found.explained or (None,) * len(found.ids)
+    for product, target, score, said in zip(
+        found.external, found.targets, found.scores, explained, strict=True
+    ):
+        if product in shown:
+            if target not in results or score < results[target] - _TIE or said is None:
+                return None
+        elif score == -math.inf:
+            continue
+        elif target in results:
+            if score < results[target] - _TIE:
+                continue  # below the row its supplier is shown with
+            if score <= results[target] + _TIE or said is None:
+                return None
+        else:
+            if score < item.entry - _TIE:
+                continue
+            if score <= item.entry + _TIE or said is None:
+                return None
+        assert said is not None
+        if target not in new or score > new[target][0]:
+            reasons, probability = said
+            new[target] = (
+                score,
+                None if probability is None else round(probability, 4),
+                [{"en": r.en, "ko": r.ko} for r in reasons],
+                product,
+            )
+    if not new:
+        return None
+    scores = {**results, **{t: row[0] for t, row in new.items()}}
+    ranked = sorted(scores, key=lambda t: (-round(scores[t], 4), t))
+    if len(ranked) > top_k and scores[ranked[top_k - 1]] - scores[ranked[top_k]] <= _TIE:
+        return None  # the k-th place is decided between rounded scores
+    order = tuple(ranked[:top_k])
+    return Patch(
+        Patched(
+            order,
+            {t: (_score(row[0]), row[1], row[2]) for t, row in new.items() if t in order},
+        ),
+        scores[order[-1]] if len(order) >= top_k else -math.inf,
+        (*item.shown, *sorted({row[3] for row in new.values()} - shown)),
+    )
 
 
 def _repick(
@@ -596,6 +665,7 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     screens: dict[str, Screened] = {}
     pushed: set[str] = set()  # re-rank: a shown row pushed out, or the picks change
     repicked: dict[str, tuple[float, list[tuple[int, float]]]] = {}
+    patched: dict[str, Patch] = {}
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             needs = repository.rows_by_id(session, NeedRow, subjects)
@@ -613,16 +683,21 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                     item.ids,
                     item.pool,
                     None if item.screen is None else item.screen.spread,
+                    explain_from=item.entry - _TIE,
                 )
                 for n, (item, request) in enumerate(asked)
             ],
             as_of,
         )
         for (item, _), found in zip(asked, scored, strict=True):
-            rows[item.query.key] = list(
-                zip(found.external, found.targets, found.scores, strict=True)
-            )
+            key = item.query.key
+            rows[key] = list(zip(found.external, found.targets, found.scores, strict=True))
             _cut_back(item, found, screens, pushed)
+            if key not in pushed and _reaches(item, rows[key]):
+                patch = _patch(item, found, top_k)
+                if patch is not None:
+                    patched[key] = patch
+                    del rows[key]
     elif task == FIRM_IMPORTERS:
         with session_scope(services.runtime.sessions) as session:
             documents = repository.product_documents_by_firm(session, subjects)
@@ -671,4 +746,5 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
         screens,
         len(screens),
         repicked,
+        patched,
     )

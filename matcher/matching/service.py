@@ -77,6 +77,10 @@ class SupplierProbe:
     product_ids: Sequence[int]
     pool: Sequence[int]
     spread: tuple[float, ...] | None = None  # the first stage's, to cut an outgrown pool back
+    explain_from: float = math.inf  # rows scoring at least this are explained too
+
+
+Explained = tuple[tuple[Reason, ...], float | None]  # a row's reasons and probability
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class ScoredProbe:
     evicted: tuple[str, ...] = ()
     floor: float = -math.inf  # the lowest similarity in the pool kept
     evicted_ids: tuple[int, ...] = ()  # ``evicted``, internal ids
+    # Per row, as ``rank`` would explain it, where the probe asked (``explain_from``).
+    explained: tuple[Explained | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -404,6 +410,17 @@ class MatchService:
             )
             scores = self.pipeline.score_rows(pairs)
             suppliers = frame["exporter_external_id"].astype(str).tolist()
+            floors = np.concatenate(
+                [np.full(len(at_rows), probes[n].explain_from) for n, at_rows, _, _ in group]
+            )
+            wanted = np.flatnonzero(np.isfinite(scores) & (scores >= floors))
+            explained: list[Explained | None] = [None] * len(scores)
+            for row, said in zip(
+                wanted.tolist(),
+                self.pipeline.explain_rows(pairs, wanted, scores[wanted]),
+                strict=True,
+            ):
+                explained[row] = said
             start = 0
             for n, at_rows, _, _ in group:
                 stop = start + len(at_rows)
@@ -413,6 +430,7 @@ class MatchService:
                     external=tuple(external[at_rows].tolist()),
                     targets=tuple(suppliers[start:stop]),
                     scores=tuple(scores[start:stop].tolist()),
+                    explained=tuple(explained[start:stop]),
                 )
                 start = stop
         return out

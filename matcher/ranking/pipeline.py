@@ -176,6 +176,34 @@ class RankingPipeline:
         head = tuple((int(keys[i]), float(scores[i])) for i in pool)
         return [int(keys[i]) for i in picks], entry, head
 
+    def explain_rows(
+        self, pairs: registry.Columns, rows: np.ndarray, scores: np.ndarray
+    ) -> list[tuple[tuple[Reason, ...], float | None]]:
+        """The reasons and calibrated probability ``rank`` gives rows of a frame that
+        ``score_rows`` scored (``scores``: theirs): the nightly batch patches an inquiry's
+        results with a few changed suppliers instead of ranking it again, and shows them
+        with the same explanations a ranking would."""
+        if len(rows) == 0:
+            return []
+        every = registry.compute(pairs, self.ranker.feature_names)  # type: ignore[arg-type]
+        chosen = every.iloc[np.asarray(rows, dtype=np.int64)]
+        contributions = self.ranker.contributions(chosen)
+        probability = self.ranker.probability_of(np.asarray(scores, dtype=float))
+        names = [str(n) for n in chosen.columns]
+        values = chosen.to_numpy(dtype=float)
+        parts = contributions[names].to_numpy(dtype=float)
+        return [
+            (
+                self._reasons(
+                    registry.RowView(pairs, int(row)),
+                    dict(zip(names, values[j].tolist(), strict=True)),
+                    dict(zip(names, parts[j].tolist(), strict=True)),
+                ),
+                None if probability is None else float(probability[j]),
+            )
+            for j, row in enumerate(np.asarray(rows).tolist())
+        ]
+
     def score_rows(
         self,
         pairs: pd.DataFrame | registry.Columns,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -224,6 +224,71 @@ def write_partition(
             .where(BatchRunRow.run_id == run_id)
             .values(partitions_done=BatchRunRow.partitions_done + 1)
         )
+
+
+@dataclass(frozen=True)
+class Patched:
+    """A query whose previous results a run patches instead of ranking it again: its
+    targets in rank order, and the rows that are new or changed (target -> recommendation
+    fields: score, probability, reasons); every other target's row is the previous run's."""
+
+    order: tuple[str, ...]
+    rows: Mapping[str, tuple[float, float | None, list[dict[str, Any]]]]
+
+
+def patch_over(
+    session: Session,
+    run_id: str,
+    previous_run_id: str,
+    task: str,
+    patches: Mapping[str, Patched],
+) -> int:
+    """Write patched queries' recommendations into this run: the previous run's rows,
+    re-ranked with the new ones in their place (``Patched``). Returns the rows written."""
+    keys = sorted(patches)
+    written = 0
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        before: dict[tuple[str, str], RecommendationRow] = {
+            (row.query_key, row.target_id): row
+            for row in session.scalars(
+                select(RecommendationRow).where(
+                    RecommendationRow.run_id == previous_run_id,
+                    RecommendationRow.task == task,
+                    RecommendationRow.query_key.in_(chunk),
+                )
+            )
+        }
+        rows = []
+        for key in chunk:
+            patch = patches[key]
+            for rank, target in enumerate(patch.order, start=1):
+                if target in patch.rows:
+                    score, probability, reasons = patch.rows[target]
+                else:
+                    old = before.get((key, target))
+                    if old is None:
+                        raise ValueError(
+                            f"patching {task} {key!r}: {target!r} has no row in run "
+                            f"{previous_run_id} to keep"
+                        )
+                    score, probability, reasons = old.score, old.probability, old.reasons
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "task": task,
+                        "query_key": key,
+                        "rank": rank,
+                        "target_id": target,
+                        "score": score,
+                        "probability": probability,
+                        "reasons": reasons,
+                    }
+                )
+        if rows:
+            session.execute(insert(RecommendationRow), rows)
+        written += len(rows)
+    return written
 
 
 def carry_over(

@@ -412,6 +412,10 @@ def test_an_incremental_run_probes_changed_candidates_and_matches_a_full_run(
     recomputed = _run(store, full=True, as_of=dt.datetime.fromisoformat(second.summary["as_of"]))
     served, fresh = rows(sessions, second.run_id), rows(sessions, recomputed.run_id)
     if pool_size is None:
+        # Inquiries a probed supplier entered were patched, not ranked again, and serve
+        # what ranking them again serves.
+        assert screened[INQUIRY_SUPPLIERS]["patched"] > 0, screened
+        assert _plan(sessions, second.run_id)["patches"][INQUIRY_SUPPLIERS], screened
         assert fresh == served
         return
     # Entering products and importers outgrew pools: each was cut back to its size as the

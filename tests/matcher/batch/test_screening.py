@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from matcher.batch.queries import Query
 from matcher.batch.screening import touched
-from matcher.batch.worker import Probe, Screened, _reaches, top_candidates
+from matcher.batch.worker import Probe, Screened, _patch, _reaches, top_candidates
 from matcher.index.collection import ItemChanges
+from matcher.matching.service import ScoredProbe
 
 DIM = 8
 
@@ -234,3 +235,62 @@ def test_another_row_of_a_shown_supplier_reaches_only_by_beating_the_shown_one()
 
 def test_with_no_entry_score_bound_any_live_row_reaches() -> None:
     assert _reaches(_probe(-math.inf), [("P7", "F7", -3.0)])
+
+
+# --- patch: an inquiry's results with probed suppliers put in place -------------------------
+
+
+_SAID = ((), 0.5)  # a row's reasons and probability, as the probe explains it
+
+
+def _scored(*rows: tuple[str, str, float]) -> ScoredProbe:
+    return ScoredProbe(
+        ids=tuple(range(len(rows))),
+        external=tuple(r[0] for r in rows),
+        targets=tuple(r[1] for r in rows),
+        scores=tuple(r[2] for r in rows),
+        explained=tuple(_SAID if r[2] > -math.inf else None for r in rows),
+    )
+
+
+_TOP3 = {"F1": 0.9, "F2": 0.7, "F3": 0.5}
+
+
+def test_an_entering_supplier_takes_its_place_and_the_kth_one_leaves() -> None:
+    probe = _probe(0.5, shown=("P1", "P2", "P3"), results=_TOP3)
+    patch = _patch(probe, _scored(("P9", "F9", 0.8)), 3)
+    assert patch is not None
+    assert patch.results.order == ("F1", "F9", "F2")
+    assert set(patch.results.rows) == {"F9"} and patch.results.rows["F9"][:2] == (0.8, 0.5)
+    assert patch.entry == 0.7  # what the next newcomer must reach
+    assert set(patch.shown) == {"P1", "P2", "P3", "P9"}
+
+
+def test_a_shown_row_that_rose_is_patched_and_one_that_fell_is_left_to_ranking() -> None:
+    probe = _probe(0.5, shown=("P1", "P2", "P3"), results=_TOP3)
+    rose = _patch(probe, _scored(("P3", "F3", 0.95)), 3)
+    assert rose is not None and rose.results.order == ("F3", "F1", "F2")
+    # A shown row that fell may give way to its supplier's next product or to a candidate
+    # no one scored.
+    assert _patch(probe, _scored(("P2", "F2", 0.6)), 3) is None
+    assert _patch(probe, _scored(("P2", "F2", -math.inf)), 3) is None
+
+
+def test_another_product_of_a_shown_supplier_replaces_its_row_only_by_beating_it() -> None:
+    probe = _probe(0.5, shown=("P1", "P2", "P3"), results=_TOP3)
+    patch = _patch(probe, _scored(("P8", "F2", 0.8), ("P7", "F2", 0.75)), 3)
+    assert patch is not None and patch.results.order == ("F1", "F2", "F3")
+    assert patch.results.rows["F2"][0] == 0.8
+
+
+def test_scores_within_rounding_of_the_boundary_are_left_to_ranking() -> None:
+    probe = _probe(0.5, shown=("P1", "P2", "P3"), results=_TOP3)
+    assert _patch(probe, _scored(("P9", "F9", 0.50005)), 3) is None  # ties the entry score
+    assert _patch(probe, _scored(("P8", "F2", 0.70004)), 3) is None  # ties its supplier's row
+
+
+def test_fewer_results_than_k_take_any_live_entrant() -> None:
+    probe = _probe(-math.inf, shown=("P1",), results={"F1": 0.9})
+    patch = _patch(probe, _scored(("P9", "F9", -2.0), ("P8", "F8", -math.inf)), 3)
+    assert patch is not None and patch.results.order == ("F1", "F9")
+    assert patch.entry == -math.inf
