@@ -404,6 +404,7 @@ def _run(
             last,
             results,
             screening.reached,
+            screening.probed,
             full=full,
             partition_size=settings.batch_partition_size,
         )
@@ -638,6 +639,7 @@ class _Screening:
         default_factory=dict
     )
     patched: dict[str, dict[str, Patch]] = field(default_factory=dict)  # inquiries patched
+    probed: dict[str, set[str]] = field(default_factory=dict)  # task -> keys probed
 
 
 PROBE_CHUNK = 500  # queries per probing task (a probe is a few rows: milliseconds)
@@ -785,6 +787,7 @@ def _screen(
         client.submit(probe, task, items, inputs.as_of, settings.batch_top_k, pure=False)
         for task, items in probe_chunks
     ]
+    out.probed = {task: {p.query.key for p in items} for task, items in probes.items()}
     reporter.phase("first stage", len(futures))
     cut: dict[str, int] = {}  # task -> probed queries whose pool entering items outgrew
     try:

@@ -245,6 +245,7 @@ def decide(
     old: Plan | None,
     previous_results: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
     reached: Mapping[str, set[str]] | None = None,
+    probed: Mapping[str, set[str]] | None = None,
     *,
     full: bool,
     partition_size: int,
@@ -254,9 +255,12 @@ def decide(
     recommended (``previous_results``: task -> key -> target id -> score). ``candidates``:
     task -> key -> candidate fingerprint from the first stage (tasks without a per-query
     first stage map to ''). ``reached``: task -> keys whose probed candidates can change
-    their results."""
+    their results. ``probed``: task -> keys that were probed; a changed target among their
+    results does not re-rank them by itself, since the probe scored every row of every
+    changed target in their pools and decided (re-rank, re-pick or patch)."""
     results = previous_results or {}
     hits = reached or {}
+    scored = probed or {}
     fingerprints: dict[str, dict[str, tuple[str, str]]] = {}
     recompute: dict[str, list[str]] = {}
     reasons: dict[str, dict[str, int]] = {}
@@ -285,7 +289,9 @@ def decide(
                 reason = CANDIDATES
             elif key in hits.get(task, ()):
                 reason = REACHED
-            elif any(was.get(t) != now.get(t) for t in results.get(task, {}).get(key, ())):
+            elif key not in scored.get(task, ()) and any(
+                was.get(t) != now.get(t) for t in results.get(task, {}).get(key, ())
+            ):
                 reason = RESULTS
             else:
                 continue

@@ -105,6 +105,20 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     )
     assert supplier.recompute[INQUIRY_SUPPLIERS] == ["N05", "N06"]
     assert supplier.reasons[INQUIRY_SUPPLIERS] == {"results": 2}
+    # Unless the query was probed: its probe scored the changed supplier's rows and decided
+    # (here it reached N06 only).
+    probed = decide(
+        _inputs(needs, suppliers={"E1": "e1 with new prices", "E2": "e2"}),
+        candidates,
+        Plan.read(first.to_json()),
+        {INQUIRY_SUPPLIERS: {"N01": {"E2"}, "N05": {"E2", "E1"}, "N06": {"E1"}}},
+        {INQUIRY_SUPPLIERS: {"N06"}},
+        {INQUIRY_SUPPLIERS: {"N05", "N06"}},
+        full=False,
+        partition_size=4,
+    )
+    assert probed.recompute[INQUIRY_SUPPLIERS] == ["N06"]
+    assert probed.reasons[INQUIRY_SUPPLIERS] == {"reached": 1}
     old = Plan.read(first.to_json())
     full = decide(_inputs(needs), candidates, old, full=True, partition_size=4)
     assert full.reasons[INQUIRY_SUPPLIERS] == {"full": 10}
