@@ -68,7 +68,7 @@ from matcher.batch.worker import (
 )
 from matcher.config import Settings
 from matcher.embedding.cache import EmbeddingCache
-from matcher.errors import TradeMatchError
+from matcher.errors import IndexCorruptError, TradeMatchError
 from matcher.index import persistence
 from matcher.index.collection import ItemChanges
 from matcher.index.filters import filed_under, normalize
@@ -206,7 +206,8 @@ class _Heartbeat:
 
 class _Workers:
     """The Dask client, started on first need (a run with nothing to rank starts none), with
-    the batch plugin registered so each worker loads the services once."""
+    the batch plugin registered so each worker loads the services once; or started early
+    (``start_early``), loading the services while the driver refreshes the indexes."""
 
     def __init__(
         self,
@@ -223,29 +224,69 @@ class _Workers:
         self.reporter = reporter
         self._stack = contextlib.ExitStack()
         self._client: Any = None
+        self._early: tuple[threading.Thread, list[BaseException]] | None = None
+
+    def start_early(self, dim: int) -> None:
+        """Start the cluster now and register the plugin in the background: the workers
+        import the batch's modules and load their services (the published index versions,
+        the pair context) while the driver refreshes the indexes, a minute of one core that
+        would otherwise wait for it. ``reload_indexes`` then maps what the refresh published.
+        (The client is made on this thread, which closes it: its context is per thread.)"""
+        if self._client is not None or self._early is not None:
+            return
+        connected = self._connect()
+        errors: list[BaseException] = []
+
+        def register() -> None:
+            try:
+                self._register(connected, dim)
+            except BaseException as exc:  # re-raised by ``client`` on the driver's thread
+                errors.append(exc)
+
+        thread = threading.Thread(target=register, name="batch-workers", daemon=True)
+        self._early = (thread, errors)
+        thread.start()
+
+    def reload_indexes(self, dim: int) -> None:
+        """Have every worker switch to the index versions published since it loaded them
+        (a worker whose versions are current does nothing)."""
+        self.client(dim).run(_reload_indexes)
 
     def client(self, dim: int) -> Any:
         """The ``distributed.Client`` (typed Any: much of distributed is unannotated)."""
-        if self._client is not None:
-            return self._client
+        if self._early is not None:
+            thread, errors = self._early
+            thread.join()
+            self._early = None
+            if errors:
+                raise errors[0]
+        if self._client is None:
+            self._register(self._connect(), dim)
+        return self._client
+
+    def _connect(self) -> tuple[Any, str]:
         dask = _distributed()
         if self.address:
             client = self._stack.enter_context(dask.Client(self.address))
-            where = self.address
-        else:
-            cluster = self._stack.enter_context(
-                dask.LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=self.processes,
-                    dashboard_address=":0",
-                    silence_logs=logging.WARNING,
-                )
+            return client, self.address
+        cluster = self._stack.enter_context(
+            dask.LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=":0",
+                silence_logs=logging.WARNING,
             )
-            client = self._stack.enter_context(dask.Client(cluster))
-            where = f"LocalCluster, {self.workers} worker(s)" + (
-                "" if self.processes else " in this process"
-            )
+        )
+        client = self._stack.enter_context(dask.Client(cluster))
+        where = f"LocalCluster, {self.workers} worker(s)" + (
+            "" if self.processes else " in this process"
+        )
+        return client, where
+
+    def _register(self, connected: tuple[Any, str], dim: int) -> None:
+        """The batch plugin on every worker: each loads the services once."""
+        client, where = connected
         own_process = bool(self.address) or self.processes
         client.register_plugin(
             BatchWorker(self.settings, dim, torch_threads=1 if own_process else None),
@@ -256,7 +297,6 @@ class _Workers:
         if "dashboard" in services:
             self.reporter.note(f"Dask dashboard: {client.dashboard_link}")
         self._client = client
-        return client
 
     def memory_mb(self) -> list[float]:
         """Each worker's resident memory now (MB; none when no worker was started): what a
@@ -267,7 +307,17 @@ class _Workers:
         return [round(float(v), 1) for _, v in sorted(rss.items())]
 
     def close(self) -> None:
+        if self._early is not None:
+            self._early[0].join()
+            self._early = None
         self._stack.close()
+
+
+def _reload_indexes(dask_worker: Any) -> list[str]:
+    """On a worker: map the index versions published since its services loaded theirs."""
+    plugin = dask_worker.plugins.get(PLUGIN_NAME)
+    services = plugin.services.get(dask_worker.address) if plugin is not None else None
+    return [] if services is None else list(services.runtime.indexes.reload())
 
 
 def _resident_mb() -> float:
@@ -376,8 +426,14 @@ def _run(
     else:
         moment = (as_of or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
         t = time.perf_counter()
-        indexes = _refresh_indexes(runtime, reporter)
+        stale = [name for name in COLLECTIONS if runtime.indexes.is_stale(name)]
+        early = _published_dim(runtime)
+        if early is not None and (full or stale):
+            pool.start_early(early)  # the workers load while the refresh runs
+        indexes = _refresh_indexes(runtime, reporter, stale)
         seconds["indexes"] = time.perf_counter() - t
+        if early is not None:
+            pool.reload_indexes(early)
         dim = runtime.indexes.manifest("products").dim
         t = time.perf_counter()
         with session_scope(sessions) as session:
@@ -524,18 +580,40 @@ def _report(runtime: Runtime, run_id: str, day: dt.date, reporter: Reporter) -> 
         reporter.note(f"the report of run {run_id} could not be written (see the log)")
 
 
-def _refresh_indexes(runtime: Runtime, reporter: Reporter) -> dict[str, dict[str, Any]]:
+def _published_dim(runtime: Runtime) -> int | None:
+    """The vector size of the published collections, where every one the batch searches
+    is published by this run's encoder (the refresh then upserts into them, and workers
+    can load them before it finishes); None otherwise (the refresh may rebuild one from
+    scratch, so the workers start after it)."""
+    dims = set()
+    for name in COLLECTIONS:
+        try:
+            manifest = persistence.read_manifest(
+                runtime.settings.index_dir / name / _current_version(runtime, name)
+            )
+        except (IndexCorruptError, OSError):
+            return None
+        if manifest.model != runtime.encoder.name:
+            return None
+        dims.add(manifest.dim)
+    return dims.pop() if len(dims) == 1 else None
+
+
+def _current_version(runtime: Runtime, name: str) -> str:
+    return (runtime.settings.index_dir / name / "CURRENT").read_text().strip()
+
+
+def _refresh_indexes(
+    runtime: Runtime, reporter: Reporter, stale: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """Bring the searched collections up to date with the store: what changed since the
     published version is upserted into it (vectors from the embedding cache, so only
     changed entities are encoded) and published as a new version the workers then map. The
     base index is not retrained, so a query that meets no changed item finds exactly what
     it found last night; a collection that is missing, corrupt or of another encoder is
-    built from scratch, and a base whose delta passed the compaction ratio is rebuilt."""
-    fresh = {
-        name: runtime.indexes.refresh(name)
-        for name in COLLECTIONS
-        if runtime.indexes.is_stale(name)
-    }
+    built from scratch, and a base whose delta passed the compaction ratio is rebuilt.
+    ``stale``: the collections whose store moved since their published version."""
+    fresh = {name: runtime.indexes.refresh(name) for name in stale}
     runtime.indexes.ensure(COLLECTIONS)  # loads them; rebuilds a corrupt one too
     out: dict[str, dict[str, Any]] = {}
     for name in COLLECTIONS:

@@ -162,7 +162,11 @@ class BatchWorker(WorkerPlugin):
             )
         else:
             settings = self.settings
-        self.services[worker.address] = Services(settings, self.dim)
+        services = Services(settings, self.dim)
+        # Loaded here rather than by the first task: a run that starts its workers early
+        # loads it while the driver refreshes the indexes.
+        services.runtime.pair_context()
+        self.services[worker.address] = services
 
     def teardown(self, worker: Any) -> None:
         services = self.services.pop(worker.address, None)
