@@ -613,8 +613,15 @@ def _refresh_indexes(
     it found last night; a collection that is missing, corrupt or of another encoder is
     built from scratch, and a base whose delta passed the compaction ratio is rebuilt.
     ``stale``: the collections whose store moved since their published version."""
-    fresh = {name: runtime.indexes.refresh(name) for name in stale}
-    runtime.indexes.ensure(COLLECTIONS)  # loads them; rebuilds a corrupt one too
+    fresh = {name: runtime.indexes.refresh(name, adopt=True) for name in stale}
+    # The upserted ones are served as refreshed (not loaded again); the rest are loaded,
+    # and a corrupt one rebuilt.
+    adopted = {
+        name
+        for name, made in fresh.items()
+        if name in runtime.indexes.loaded() and runtime.indexes.manifest(name) == made
+    }
+    runtime.indexes.ensure([name for name in COLLECTIONS if name not in adopted])
     out: dict[str, dict[str, Any]] = {}
     for name in COLLECTIONS:
         manifest = runtime.indexes.manifest(name)

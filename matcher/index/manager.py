@@ -113,14 +113,17 @@ class IndexManager:
         )
         return manifest
 
-    def refresh(self, name: str) -> persistence.Manifest:
+    def refresh(self, name: str, *, adopt: bool = False) -> persistence.Manifest:
         """Bring a collection up to date with the store by upserting what changed into its
         current version, instead of rebuilding it: rows whose indexed fields differ (or that
         are new) get their vectors from the embedding cache (encoding only changed texts)
         and go to the delta, deleted ones become tombstones, and the base stays as it was,
         so a search that meets no changed item returns exactly what it did. A version of
         another model, a corrupt one or none at all is rebuilt (``build``), and so is the
-        base once the delta passes ``index_compaction_ratio`` (in ``save``)."""
+        base once the delta passes ``index_compaction_ratio`` (in ``save``). ``adopt``:
+        serve the upserted collection from memory as the version it published, instead of
+        loading that version again (the nightly batch's driver, which only reads it; it is
+        not memory-mapped and does not compact itself)."""
         catalog = self._catalog(name)
         # Compaction, if due, happens once in ``save`` rather than also in the background.
         quiet = self.settings.model_copy(update={"index_auto_compact": False})
@@ -164,6 +167,9 @@ class IndexManager:
                 "compacted": compacted,
             },
         )
+        if adopt:
+            with self._lock:
+                self._loaded[name] = (collection, manifest)
         log.info(
             "index %s %s: %d upserted (%d encoded), %d deleted%s",
             name,
