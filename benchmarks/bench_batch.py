@@ -282,7 +282,8 @@ def run(
             console.print(f"[bold]full run (after the change), {n} worker(s)[/bold]")
             fulls[n] = _run(work, n, full=True)
             recompute = recompute or fulls[n]
-    elif check:
+    if recompute is None and check:
+        # (With one worker count, incremental-early has no later full run to check against.)
         console.print(f"[bold]full recompute of the same state, {top} worker(s)[/bold]")
         recompute = _run(work, top, full=True)
 
@@ -299,7 +300,7 @@ def run(
     ]
     rows = [_phase_rows(f"full, {n} worker(s)", fulls[n]) for n in workers]
     rows.append(_phase_rows(f"incremental, {top} worker(s)", incremental))
-    if recompute is not None and not early:
+    if recompute is not None and all(recompute is not f for f in fulls.values()):
         rows.append(_phase_rows(f"full after the change, {top} worker(s)", recompute))
     print_table(
         "nightly batch (worker seconds are summed over the workers)",
