@@ -467,10 +467,10 @@ def _run(
         plan.screens = screening.screens
         # A patch stands in for ranking a carried query only: one ranked anyway (its inputs
         # or a result's row changed) is written by its partition.
+        recomputed = {task: set(keys) for task, keys in plan.recompute.items()}
         plan.patches = {
-            task: {k: p for k, p in patched.items() if k not in ranked_anyway}
+            task: {k: p for k, p in patched.items() if k not in recomputed[task]}
             for task, patched in screening.patched.items()
-            for ranked_anyway in [set(plan.recompute[task])]
         }
         for task, repicked in screening.repicked.items():  # kept by ``_learnt`` at commit
             plan.entries[task] = {k: entry for k, (entry, _) in repicked.items()}
@@ -586,21 +586,19 @@ def _published_dim(runtime: Runtime) -> int | None:
     can load them before it finishes); None otherwise (the refresh may rebuild one from
     scratch, so the workers start after it)."""
     dims = set()
+    root = runtime.settings.index_dir
     for name in COLLECTIONS:
+        version = persistence.pointed_version(root, name)
+        if version is None:
+            return None
         try:
-            manifest = persistence.read_manifest(
-                runtime.settings.index_dir / name / _current_version(runtime, name)
-            )
-        except (IndexCorruptError, OSError):
+            manifest = persistence.read_manifest(root / name / version)
+        except IndexCorruptError:
             return None
         if manifest.model != runtime.encoder.name:
             return None
         dims.add(manifest.dim)
     return dims.pop() if len(dims) == 1 else None
-
-
-def _current_version(runtime: Runtime, name: str) -> str:
-    return (runtime.settings.index_dir / name / "CURRENT").read_text().strip()
 
 
 def _refresh_indexes(

@@ -265,11 +265,8 @@ class IndexManager:
         changed = []
         for name in list(self.loaded()):
             base = self.settings.index_dir / name
-            pointer = base / "CURRENT"
-            if not pointer.exists():
-                continue
-            head = pointer.read_text().strip()
-            if head == self.manifest(name).version:
+            head = persistence.pointed_version(self.settings.index_dir, name)
+            if head is None or head == self.manifest(name).version:
                 continue
             try:
                 persistence.verify(base / head)

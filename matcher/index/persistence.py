@@ -158,6 +158,16 @@ def _prune(base: Path, keep: int) -> None:
             shutil.rmtree(base / version, ignore_errors=True)
 
 
+def pointed_version(root: Path, name: str) -> str | None:
+    """The version a collection's CURRENT pointer names (None: nothing published), read
+    without verifying it."""
+    pointer = root / name / "CURRENT"
+    try:
+        return pointer.read_text().strip()
+    except FileNotFoundError:
+        return None
+
+
 def read_manifest(directory: Path) -> Manifest:
     try:
         data = json.loads((directory / "manifest.json").read_text())
