@@ -825,7 +825,7 @@ def _screen(
                         tuple(old.shown.get(task, {}).get(q.key, ()))
                         if task == INQUIRY_SUPPLIERS
                         else tuple(sorted(last)),
-                        tuple(sorted(last.items())) if task == INQUIRY_SUPPLIERS else (),
+                        tuple(sorted(last.items())),
                         r.screen,
                         tuple(old.heads.get(task, {}).get(q.key, ())),
                     )
@@ -1054,7 +1054,10 @@ def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
         for key, patch in plan.patches.get(task, {}).items():
             if key in carried:
                 plan.entries[task][key] = patch.entry
-                plan.shown[task][key] = list(patch.shown)
+                if patch.shown:
+                    plan.shown[task][key] = list(patch.shown)
+                if patch.head:
+                    plan.heads[task][key] = list(patch.head)
 
 
 def _rank(

@@ -51,14 +51,16 @@ class Partition:
 
 @dataclass(frozen=True)
 class Patch:
-    """An inquiry the run patches instead of ranking again (``worker.probe``): its new
-    results (``Patched``: written at commit over the last run's rows), the entry score they
-    leave, and the rows they are shown from (the last run's and the new ones: a superset
-    of what is shown, which at worst ranks the inquiry again one night)."""
+    """A query the run patches instead of ranking again (``worker.probe``): its new results
+    (``Patched``: written at commit over the last run's rows), the entry score they leave,
+    and for an inquiry the rows they are shown from (the last run's and the new ones: a
+    superset of what is shown, which at worst ranks the inquiry again one night), for a
+    shortlist the MMR pool it was re-picked from (``Plan.heads``)."""
 
     results: Patched
     entry: float
     shown: tuple[str, ...]
+    head: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass
@@ -145,6 +147,7 @@ class Plan:
                         "rows": {t: list(row) for t, row in sorted(p.results.rows.items())},
                         "entry": _finite(p.entry),
                         "shown": list(p.shown),
+                        "head": [[i, v] for i, v in p.head],
                     }
                     for key, p in sorted(patches.items())
                 }
@@ -218,6 +221,7 @@ class Plan:
                         ),
                         -math.inf if p["entry"] is None else float(p["entry"]),
                         tuple(str(i) for i in p["shown"]),
+                        tuple((int(i), float(v)) for i, v in p.get("head", ())),
                     )
                     for key, p in patches.items()
                 }

@@ -40,7 +40,7 @@ from matcher.pairing.service import OfferCatalogue
 from matcher.storage.batch_runs import Patched, Recommendation
 
 if TYPE_CHECKING:
-    from matcher.matching.service import ScoredProbe
+    from matcher.matching.service import Explained, ScoredProbe
 
 PLUGIN_NAME = "tradematch-batch"
 
@@ -520,14 +520,17 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
     """An inquiry's results with its probed suppliers put in their place, where that is
     what ranking it again would give; None (rank it again) where it may not be.
 
-    The supplier search ranks by score alone, one row per supplier, so its results are the
-    top k suppliers by their best row, and every candidate not shown scores at most the
-    entry score (the k-th). A probed row can be put in place exactly when:
+    The supplier search ranks by score alone, one row per supplier (its best product), so
+    its results are the top k suppliers by their best row, and every candidate not shown
+    scores at most the entry score (the k-th). Per probed supplier, its best probed row
+    can be put in place exactly when:
 
-    - it is a shown row that scores at least what it was shown with (a row that fell may
-      give way to the supplier's next product, or to a candidate no one scored);
-    - or it outscores the row its supplier is shown with;
-    - or its supplier is not shown and it outscores the entry score.
+    - the row it is shown from was probed: then every product of it in the pool was
+      scored too (``SupplierProbe.shown``), so its best row is known, and it stays where
+      it does not fall below what it was shown with, or stays clear above the entry score
+      (a row that fell further may give way to a candidate no one scored);
+    - or it is shown from another row, and the probed one outscores that;
+    - or it is not shown, and the probed row outscores the entry score.
 
     A row within rounding of the score it is compared with, or a cut at the k-th place
     between rounded scores, is left to ranking. The new rows carry the reasons and
@@ -536,14 +539,20 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
     score, then supplier id."""
     shown = set(item.shown)
     results = dict(item.results)
-    new: dict[str, tuple[float, float | None, list[dict[str, Any]], str]] = {}
     explained = found.explained or (None,) * len(found.ids)
+    by_target: dict[str, list[tuple[str, float, Explained | None]]] = {}
     for product, target, score, said in zip(
         found.external, found.targets, found.scores, explained, strict=True
     ):
-        if product in shown:
-            if target not in results or score < results[target] - _TIE or said is None:
+        by_target.setdefault(target, []).append((product, score, said))
+    new: dict[str, tuple[float, float | None, list[dict[str, Any]], str]] = {}
+    for target, rows in by_target.items():
+        product, score, said = max(rows, key=lambda row: (row[1], row[0]))
+        if any(row[0] in shown for row in rows):
+            if target not in results or score == -math.inf or said is None:
                 return None
+            if score < results[target] - _TIE and score <= item.entry + _TIE:
+                return None  # fell to where an unscored candidate may pass it
         elif score == -math.inf:
             continue
         elif target in results:
@@ -557,14 +566,13 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
             if score <= item.entry + _TIE or said is None:
                 return None
         assert said is not None
-        if target not in new or score > new[target][0]:
-            reasons, probability = said
-            new[target] = (
-                score,
-                None if probability is None else round(probability, 4),
-                [{"en": r.en, "ko": r.ko} for r in reasons],
-                product,
-            )
+        reasons, probability = said
+        new[target] = (
+            score,
+            None if probability is None else round(probability, 4),
+            [{"en": r.en, "ko": r.ko} for r in reasons],
+            product,
+        )
     if not new:
         return None
     scores = {**results, **{t: row[0] for t, row in new.items()}}
@@ -582,36 +590,45 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
     )
 
 
-def _repick(
-    services: Services, item: Probe, found: ScoredProbe, top_k: int
-) -> tuple[float, list[tuple[int, float]]] | None:
+@dataclass(frozen=True)
+class _Repicked:
+    """A shortlist's picks re-made from its MMR pool (``_repick``): the new entry score and
+    head, and where an importer it shows changed, the patch that shows its new row."""
+
+    entry: float
+    head: list[tuple[int, float]]
+    patch: Patch | None = None
+
+
+def _repick(services: Services, item: Probe, found: ScoredProbe, top_k: int) -> _Repicked | None:
     """Whether a shortlist's picks stay as they are after its probe, from the MMR pool its
     last ranking left (``Probe.head``): the probed importers' new scores replace or join
     the pool's, and the pool is picked from again as ranking picks
     (``RankingPipeline.repick``). None (re-rank it) where the picks change, or where what
     the pool holds is not known to be every candidate that could be in it: a pool member
     pushed out of the first stage, or one whose score fell below the entry score (the next
-    candidate, unscored here, could take its place), or an importer it shows changed.
-    Otherwise its new entry score and head (unchanged where nothing probed reaches the
-    pool)."""
+    candidate, unscored here, could take its place). Otherwise its new entry score and
+    head (unchanged where nothing probed reaches the pool); where an importer it shows
+    changed, also the patch that shows that importer's new row (score, probability and
+    reasons as ranking gives them, ``ScoredProbe.explained``), the others kept, in the
+    order ranking leaves them (pick order, equal rounded scores by importer id)."""
     head = dict(item.head)
     scores = dict(zip(found.ids, found.scores, strict=True))
     if set(found.evicted_ids) & head.keys():
         return None
-    if set(found.external) & set(item.shown):
-        return None  # an importer it showed changed: its score and reasons are shown
     changed = False
     for importer, score in scores.items():
         if importer in head:
-            if score < item.entry - _TIE:
+            if score < item.entry:
                 return None
             changed = changed or score != head[importer]
             head[importer] = score
         elif score >= item.entry - _TIE:
             head[importer] = score
             changed = True
-    if not changed:
-        return item.entry, list(item.head)
+    shown = set(found.external) & set(item.shown)
+    if not changed and not shown:
+        return _Repicked(item.entry, list(item.head))
     pipeline = services.shortlist.pipeline
     # The head's members first, then the newcomers (``head`` keeps insertion order): one
     # read of the profiles serves both picks, the last run's being the first rows'. The
@@ -631,7 +648,63 @@ def _repick(
     now, entry, pool = pipeline.repick(keys, values, profiles, top_k, "buyer")
     if now != was:
         return None
-    return entry, list(pool)
+    patch = _shown_anew(services, item, found, now, entry, pool) if shown else None
+    if shown and patch is None:
+        return None
+    return _Repicked(entry, list(pool), patch)
+
+
+def _shown_anew(
+    services: Services,
+    item: Probe,
+    found: ScoredProbe,
+    picks: Sequence[int],
+    entry: float,
+    head: tuple[tuple[int, float], ...],
+) -> Patch | None:
+    """The patch of a shortlist whose picks stay but one of whose shown importers changed:
+    its new row from the probe (None where the probe did not explain it), the others as
+    the last run showed them, ordered as ``settle_ties`` orders ranking's picks."""
+    results = dict(item.results)
+    shown = set(item.shown)
+    explained = found.explained or (None,) * len(found.ids)
+    rows: dict[str, tuple[float, float | None, list[dict[str, Any]]]] = {}
+    for importer, score, said in zip(found.external, found.scores, explained, strict=True):
+        if importer not in shown:
+            continue
+        if said is None:
+            return None
+        reasons, probability = said
+        rows[importer] = (
+            _score(score),
+            None if probability is None else round(probability, 4),
+            [{"en": r.en, "ko": r.ko} for r in reasons],
+        )
+    named = services.shortlist.indexes.get("buyers").rows(np.asarray(picks, dtype=np.int64))
+    external = {int(i): str(x) for i, x in zip(named.index, named["external_id"], strict=True)}
+    targets = [external.get(int(i)) for i in picks]
+    if any(t is None or (t not in rows and t not in results) for t in targets):
+        return None  # an importer the last run showed is not known by its id any more
+    ordered = settle_ties(
+        [
+            Recommendation(
+                FIRM_IMPORTERS,
+                item.query.key,
+                n,
+                str(t),
+                rows[t][0] if t in rows else float(results[str(t)]),
+                None,
+                [],
+            )
+            for n, t in enumerate(targets, start=1)
+        ]
+    )
+    return Patch(
+        Patched(tuple(r.target_id for r in ordered), rows),
+        entry,
+        (),
+        head,
+    )
 
 
 def _cut_back(
@@ -688,6 +761,7 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                     item.pool,
                     None if item.screen is None else item.screen.spread,
                     explain_from=item.entry - _TIE,
+                    shown=item.shown,
                 )
                 for n, (item, request) in enumerate(asked)
             ],
@@ -718,6 +792,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                     item.pool,
                     tuple(headings_of(texts[n])),
                     None if item.screen is None else item.screen.spread,
+                    # A shown importer that changed is patched where it keeps its place.
+                    explain_from=item.entry if item.head else math.inf,
                 )
                 for n, item in enumerate(firms)
             ],
@@ -733,8 +809,10 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
             kept = _repick(services, item, found, top_k)
             if kept is None:
                 pushed.add(item.query.key)
-            elif kept[1] != list(item.head):
-                repicked[item.query.key] = kept
+            elif kept.patch is not None:
+                patched[item.query.key] = kept.patch
+            elif kept.head != list(item.head):
+                repicked[item.query.key] = (kept.entry, kept.head)
     else:
         raise ValueError(f"{task} has no per-query first stage")
     reached = pushed | {

@@ -78,6 +78,10 @@ class SupplierProbe:
     pool: Sequence[int]
     spread: tuple[float, ...] | None = None  # the first stage's, to cut an outgrown pool back
     explain_from: float = math.inf  # rows scoring at least this are explained too
+    # The products the inquiry's results are shown from: where one is among the products
+    # to score, every product of its supplier in the pool is scored too, so that the
+    # supplier's best row (what ranking shows it by) is known.
+    shown: tuple[str, ...] = ()
 
 
 Explained = tuple[tuple[Reason, ...], float | None]  # a row's reasons and probability
@@ -369,6 +373,7 @@ class MatchService:
         row_of = pd.Index(live)
         hs_codes = rows["hs_code"].to_numpy(dtype=object)
         external = rows["product_external_id"].astype(str).to_numpy()
+        owners = rows["exporter_external_id"].astype(str).to_numpy()
         # Per probe: the rows to score (positions in ``rows``), their similarity and their
         # percentile within the probe's pool; then one frame per kind of inquiry (from a
         # known importer, anonymous), scored in one pass.
@@ -393,6 +398,11 @@ class MatchService:
                 )
                 pool, pooled, at_rows = pool[kept], pooled[kept], at_rows[kept]
             mine = np.isin(pool, np.asarray(list(p.product_ids), dtype=np.int64))
+            if p.shown and mine.any():
+                hit = np.isin(external[at_rows[mine]], list(p.shown))
+                if hit.any():
+                    theirs = owners[at_rows[mine][hit]]
+                    mine |= np.isin(owners[at_rows], theirs)
             if mine.any():
                 pct = pair_frames.percentile_within(pooled[mine], pooled)
                 picked[p.request.buyer_id is not None].append((n, at_rows[mine], pooled[mine], pct))

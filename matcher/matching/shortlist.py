@@ -36,7 +36,7 @@ from matcher.matching.first_stage import (
     responsiveness_z,
     similarity_spread,
 )
-from matcher.matching.service import ScoredProbe, plain_value, stored_vectors
+from matcher.matching.service import Explained, ScoredProbe, plain_value, stored_vectors
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage import repository
@@ -87,6 +87,7 @@ class ImporterProbe:
     pool: Sequence[int]
     headings: tuple[str, ...] = ()  # the firm's products' (``headings_of``)
     spread: tuple[float, ...] | None = None  # the first stage's, to cut an outgrown pool back
+    explain_from: float = math.inf  # rows scoring at least this are explained too
 
 
 _BUYER_FIELDS = (
@@ -384,6 +385,13 @@ class ShortlistService:
             since = int(seconds([month_start(now)])[0])
             exposure = context.history.recent_exposure(sorted(set(ids.tolist())), since, at + 1)
         scores = self.pipeline.score_rows(pairs, blocked=blocked, exposure=exposure)
+        floors = np.concatenate([np.full(len(m[1]), probes[m[0]].explain_from) for m in made])
+        wanted = np.flatnonzero(np.isfinite(scores) & (scores >= floors))
+        explained: list[Explained | None] = [None] * len(scores)
+        for row, said in zip(
+            wanted.tolist(), self.pipeline.explain_rows(pairs, wanted, scores[wanted]), strict=True
+        ):
+            explained[row] = said
         start = 0
         for n, rows, _, _ in made:
             stop = start + len(rows)
@@ -394,6 +402,7 @@ class ShortlistService:
                 external=named,
                 targets=named,
                 scores=tuple(scores[start:stop].tolist()),
+                explained=tuple(explained[start:stop]),
             )
             start = stop
         return out

@@ -11,6 +11,7 @@ import datetime as dt
 import socket
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,14 +171,16 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
     # (probed against their last entry score), or the firm was among their results.
     assert set(_queries(edited, INQUIRY_SUPPLIERS)["why"]) <= {"reached", "results"}
     assert edited.summary["screened"][INQUIRY_SUPPLIERS]["probed"] > 0
-    # Every inquiry that showed the edited product is ranked again (a supplier's other
-    # products are rows of their own: they re-rank an inquiry only where they now beat it).
+    # Every inquiry that showed the edited product is ranked again, or patched where its
+    # supplier's best row in the pool keeps its place (a supplier's other products are rows
+    # of their own: they re-rank an inquiry only where they now beat it).
     showed = {
         k
         for k, ids in _plan(sessions, unchanged.run_id)["shown"][INQUIRY_SUPPLIERS].items()
         if product in ids
     }
-    assert showed <= set(recompute[INQUIRY_SUPPLIERS])
+    patched = set(_plan(sessions, edited.run_id)["patches"].get(INQUIRY_SUPPLIERS, {}))
+    assert showed and showed <= set(recompute[INQUIRY_SUPPLIERS]) | patched
     assert edited.summary["indexes"]["products"]["rebuilt"]
     assert edited.summary["indexes"]["products"]["encoded"] == 1  # the rest from the cache
     # The firm's edited product is one new query text (its importers and partners search
@@ -186,9 +189,10 @@ def test_an_edit_re_ranks_only_the_queries_that_read_it(
     assert edited.summary["encoded_queries_first_stage"] == 0
     assert edited.summary["encoded_queries_ranking"] == 0
 
-    # Whatever was not re-ranked is the previous run's rows exactly.
+    # Whatever was neither re-ranked nor patched is the previous run's rows exactly.
     after = rows(sessions, edited.run_id)
     ranked = {(t, k) for t, keys in recompute.items() for k in keys}
+    ranked |= {(INQUIRY_SUPPLIERS, k) for k in patched}
     assert [r for r in after if r[:2] not in ranked] == [r for r in before if r[:2] not in ranked]
     with session_scope(sessions) as session:
         diff = diff_runs(session, unchanged.run_id, edited.run_id)
@@ -386,6 +390,20 @@ def test_an_incremental_run_probes_changed_candidates_and_matches_a_full_run(
         exporters = session.scalars(select(ExporterRow).order_by(ExporterRow.id)).all()
         externals = {b.id: b.external_id for b in session.scalars(select(BuyerRow)).all()}
     buyer = next(externals[i] for i in candidates if externals[i] not in shown)
+    if pool_size is None:
+        # And the importer shown in the most shortlists, with its interests reworded a
+        # little: its rows change, and where the picks stay the shortlists are patched.
+        # (Not at 12 candidates: it sits in most of this small store's pools, and moving
+        # it moves the spreads the cut below is compared on.)
+        counts = Counter(
+            target for t, _, _, target, *_ in rows(sessions, first.run_id) if t == FIRM_IMPORTERS
+        )
+        favourite = min(counts, key=lambda t: (-counts[t], t))
+        with session_scope(sessions) as session:
+            interests = session.scalars(
+                select(BuyerRow.interests).where(BuyerRow.external_id == favourite)
+            ).one()
+        _edit(sessions, "buyers", favourite, interests=f"{interests}; gift sets")
     _edit(sessions, "products", products[0].external_id, description="Frozen kimchi dumplings")
     priced = next(p for p in products[1:] if p.price_min_usd)
     _edit(
@@ -414,8 +432,10 @@ def test_an_incremental_run_probes_changed_candidates_and_matches_a_full_run(
     if pool_size is None:
         # Inquiries a probed supplier entered were patched, not ranked again, and serve
         # what ranking them again serves.
-        assert screened[INQUIRY_SUPPLIERS]["patched"] > 0, screened
-        assert _plan(sessions, second.run_id)["patches"][INQUIRY_SUPPLIERS], screened
+        # So were shortlists whose picks stayed while an importer they show changed.
+        for task in (INQUIRY_SUPPLIERS, FIRM_IMPORTERS):
+            assert screened[task]["patched"] > 0, screened
+            assert _plan(sessions, second.run_id)["patches"][task], screened
         assert fresh == served
         return
     # Entering products and importers outgrew pools: each was cut back to its size as the

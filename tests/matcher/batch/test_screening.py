@@ -266,14 +266,26 @@ def test_an_entering_supplier_takes_its_place_and_the_kth_one_leaves() -> None:
     assert set(patch.shown) == {"P1", "P2", "P3", "P9"}
 
 
-def test_a_shown_row_that_rose_is_patched_and_one_that_fell_is_left_to_ranking() -> None:
+def test_a_shown_row_that_rose_is_patched_and_one_that_fell_is_patched_while_clear() -> None:
     probe = _probe(0.5, shown=("P1", "P2", "P3"), results=_TOP3)
     rose = _patch(probe, _scored(("P3", "F3", 0.95)), 3)
     assert rose is not None and rose.results.order == ("F3", "F1", "F2")
-    # A shown row that fell may give way to its supplier's next product or to a candidate
-    # no one scored.
-    assert _patch(probe, _scored(("P2", "F2", 0.6)), 3) is None
+    # A shown row that fell: the probe scored the supplier's other products in the pool
+    # with it (``SupplierProbe.shown``), and its best row decides its place. Clear above
+    # the entry score, no unscored candidate can pass it.
+    fell = _patch(probe, _scored(("P2", "F2", 0.6), ("P4", "F2", 0.55)), 3)
+    assert fell is not None and fell.results.order == ("F1", "F2", "F3")
+    assert fell.results.rows["F2"][0] == 0.6 and fell.entry == 0.5
+    # Its next product now shows it.
+    moved = _patch(probe, _scored(("P2", "F2", 0.52), ("P4", "F2", 0.65)), 3)
+    assert moved is not None and moved.results.rows["F2"][0] == 0.65
+    assert "P4" in moved.shown
+    # Down to the entry score, or excluded: a candidate no one scored may take its place.
+    assert _patch(probe, _scored(("P2", "F2", 0.50008), ("P4", "F2", 0.3)), 3) is None
+    assert _patch(probe, _scored(("P2", "F2", 0.45)), 3) is None
     assert _patch(probe, _scored(("P2", "F2", -math.inf)), 3) is None
+    # The k-th supplier's own row fell: anything below it was unscored.
+    assert _patch(probe, _scored(("P3", "F3", 0.49)), 3) is None
 
 
 def test_another_product_of_a_shown_supplier_replaces_its_row_only_by_beating_it() -> None:

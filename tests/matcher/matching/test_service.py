@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from matcher.config import Settings
@@ -183,3 +185,28 @@ def test_score_candidates_scores_many_inquiries_at_once_as_match_does(
         assert set(found.ids) == set(probe.product_ids)
         alone = mini_service.score_candidates([probe])[0]
         assert alone.scores == pytest.approx(found.scores)
+
+
+def test_a_probed_shown_product_brings_its_suppliers_other_pool_products(
+    mini_service: MatchService,
+) -> None:
+    """Where a product an inquiry's results show is probed, every product of its supplier
+    in the pool is scored with it: the batch needs the supplier's best row to know whether
+    it keeps its place after its shown row fell."""
+    request = MatchRequest(text="kimchi and fermented vegetables", top_k=5)
+    query = mini_service.encode(request)
+    frame = mini_service.retrieve(request, query)
+    owners = frame.groupby("exporter_external_id")["product_id"].apply(list)
+    supplier = next(s for s, ids in owners.items() if len(ids) > 1)
+    mine = [int(i) for i in owners[supplier]]
+    named = dict(zip(frame["product_id"], frame["product_external_id"], strict=True))
+    pool = [int(i) for i in frame["product_id"]]
+    probe = SupplierProbe(request, query, mine[:1], pool)
+    assert mini_service.score_candidates([probe])[0].ids == (mine[0],)
+    shown = replace(probe, shown=(str(named[mine[0]]),))
+    found = mini_service.score_candidates([shown])[0]
+    assert sorted(found.ids) == sorted(mine)
+    assert set(found.targets) == {supplier}
+    # A shown product not probed brings nothing.
+    other = replace(probe, shown=(str(named[mine[1]]),))
+    assert mini_service.score_candidates([other])[0].ids == (mine[0],)
