@@ -473,8 +473,9 @@ def _run(
             for task, patched in screening.patched.items()
         }
         for task, repicked in screening.repicked.items():  # kept by ``_learnt`` at commit
-            plan.entries[task] = {k: entry for k, (entry, _) in repicked.items()}
-            plan.heads[task] = {k: head for k, (_, head) in repicked.items()}
+            plan.entries[task] = {k: entry for k, (entry, _, _) in repicked.items()}
+            plan.heads[task] = {k: head for k, (_, head, _) in repicked.items()}
+            plan.floors[task] = {k: floor for k, (_, _, floor) in repicked.items()}
         plan.extra = {
             "screen_seconds": screening.timings,
             "screened": screening.screened,
@@ -718,7 +719,7 @@ class _Screening:
     screened: dict[str, dict[str, int]]  # task -> queries, screened, probed, reached, ...
     reached: dict[str, set[str]] = field(default_factory=dict)  # task -> keys to re-rank
     # task -> key -> (entry, head) of a shortlist a probe re-picked unchanged from its head
-    repicked: dict[str, dict[str, tuple[float, list[tuple[int, float]]]]] = field(
+    repicked: dict[str, dict[str, tuple[float, list[tuple[int, float]], float]]] = field(
         default_factory=dict
     )
     patched: dict[str, dict[str, Patch]] = field(default_factory=dict)  # inquiries patched
@@ -828,6 +829,7 @@ def _screen(
                         tuple(sorted(last.items())),
                         r.screen,
                         tuple(old.heads.get(task, {}).get(q.key, ())),
+                        old.floor(task, q.key),
                     )
                 )
         out.screened[task] = {
@@ -1026,6 +1028,7 @@ class _Ranked:
     entries: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> key -> entry
     shown: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # task -> key -> rows
     heads: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
+    floors: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> key -> floor
 
 
 def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
@@ -1043,6 +1046,7 @@ def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
         heads = before.heads.get(task, {}) if before is not None else {}
         repicked_entries = plan.entries.get(task, {})
         repicked_heads = plan.heads.get(task, {})
+        repicked_floors = plan.floors.get(task, {})
         plan.entries[task] = {k: entries[k] for k in keys if k in entries}
         plan.entries[task].update({k: v for k, v in repicked_entries.items() if k in carried})
         plan.entries[task].update(ranked.entries.get(task, {}))
@@ -1051,6 +1055,14 @@ def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
         plan.heads[task] = {k: heads[k] for k in keys if k in heads}
         plan.heads[task].update({k: v for k, v in repicked_heads.items() if k in carried})
         plan.heads[task].update(ranked.heads.get(task, {}))
+        # A carried head keeps its floor (a head recorded without one keeps meaning its
+        # entry score, ``Plan.floor``).
+        floors: dict[str, float | None] = {
+            k: before.floor(task, k) for k in keys if before is not None and k in heads
+        }
+        floors.update({k: v for k, v in repicked_floors.items() if k in carried})
+        floors.update(ranked.floors.get(task, {}))
+        plan.floors[task] = floors
         for key, patch in plan.patches.get(task, {}).items():
             if key in carried:
                 plan.entries[task][key] = patch.entry
@@ -1058,6 +1070,7 @@ def _learnt(plan: Plan, last: Plan | None, ranked: _Ranked) -> None:
                     plan.shown[task][key] = list(patch.shown)
                 if patch.head:
                     plan.heads[task][key] = list(patch.head)
+                    plan.floors[task][key] = patch.floor
 
 
 def _rank(
@@ -1123,6 +1136,7 @@ def _rank(
         out.heads.setdefault(partition.task, {}).update(
             {k: list(v) for k, v in result.heads.items()}
         )
+        out.floors.setdefault(partition.task, {}).update(result.floors)
         out.encoded += len(result.vectors)
         out.written += 1
         out.rows += len(result.recommendations)

@@ -61,6 +61,7 @@ class Patch:
     entry: float
     shown: tuple[str, ...]
     head: tuple[tuple[int, float], ...] = ()
+    floor: float = -math.inf
 
 
 @dataclass
@@ -88,6 +89,10 @@ class Plan:
     # (``RankOutcome.head``; shortlists only): a changed importer that enters it is tested
     # by re-picking from it (``RankingPipeline.repick``) before the shortlist is re-ranked.
     heads: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
+    # task -> key -> what every candidate outside its head scores at most (None: -inf, the
+    # head holds every candidate); a head recorded without one is the MMR pool alone, whose
+    # floor is the entry score.
+    floors: dict[str, dict[str, float | None]] = field(default_factory=dict)
     # task -> key -> the patch that replaces ranking the query again (carried queries only)
     patches: dict[str, dict[str, Patch]] = field(default_factory=dict)
 
@@ -140,6 +145,10 @@ class Plan:
                 task: {key: None if v is None else _finite(v) for key, v in sorted(e.items())}
                 for task, e in self.entries.items()
             },
+            "floors": {
+                task: {key: None if v is None else _finite(v) for key, v in sorted(f.items())}
+                for task, f in self.floors.items()
+            },
             "patches": {
                 task: {
                     key: {
@@ -148,6 +157,7 @@ class Plan:
                         "entry": _finite(p.entry),
                         "shown": list(p.shown),
                         "head": [[i, v] for i, v in p.head],
+                        "floor": _finite(p.floor),
                     }
                     for key, p in sorted(patches.items())
                 }
@@ -205,6 +215,10 @@ class Plan:
                 task: {key: [(int(i), float(v)) for i, v in head] for key, head in h.items()}
                 for task, h in data.get("heads", {}).items()
             },
+            floors={
+                task: {key: None if v is None else float(v) for key, v in f.items()}
+                for task, f in data.get("floors", {}).items()
+            },
             patches={
                 task: {
                     key: Patch(
@@ -222,12 +236,25 @@ class Plan:
                         -math.inf if p["entry"] is None else float(p["entry"]),
                         tuple(str(i) for i in p["shown"]),
                         tuple((int(i), float(v)) for i, v in p.get("head", ())),
+                        -math.inf if p.get("floor") is None else float(p["floor"]),
                     )
                     for key, p in patches.items()
                 }
                 for task, patches in data.get("patches", {}).items()
             },
         )
+
+    def floor(self, task: str, key: str) -> float:
+        """What every candidate outside the query's head scores at most, the head's members
+        scoring above it: recorded with the head. A head recorded without one (by an older
+        run: the MMR pool alone, its last member at the entry score) gets the float just
+        below its entry score, so that its members are above it and the others at most at
+        the entry (ties with them go the way they went)."""
+        if key in self.floors.get(task, {}):
+            value = self.floors[task][key]
+            return -math.inf if value is None else value
+        entry = self.entry(task, key)
+        return -math.inf if entry is None else math.nextafter(entry, -math.inf)
 
     def entry(self, task: str, key: str) -> float | None:
         """The query's last entry score; None where none is recorded (then the query is

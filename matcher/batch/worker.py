@@ -37,6 +37,7 @@ from matcher.embedding.encoders import Encoder, Vectors
 from matcher.errors import InputValidationError, NotFoundError
 from matcher.features import registry
 from matcher.pairing.service import OfferCatalogue
+from matcher.ranking.pipeline import HEAD_DEPTH
 from matcher.storage.batch_runs import Patched, Recommendation
 
 if TYPE_CHECKING:
@@ -290,6 +291,7 @@ class PartitionResult:
     entries: dict[str, float] = field(default_factory=dict)  # query key -> its entry score
     shown: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> rows shown
     heads: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)  # MMR pools
+    floors: dict[str, float] = field(default_factory=dict)  # key -> its head's floor
 
 
 def settle_ties(recommendations: list[Recommendation]) -> list[Recommendation]:
@@ -323,6 +325,7 @@ class QueryRanking:
     entry: float = -math.inf
     shown: tuple[str, ...] = ()
     head: tuple[tuple[int, float], ...] = ()  # a shortlist's MMR pool (``RankOutcome.head``)
+    floor: float = -math.inf  # ``RankOutcome.floor``
 
 
 def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int) -> QueryRanking:
@@ -338,6 +341,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
     entry = -math.inf
     shown: tuple[str, ...] = ()
     head: tuple[tuple[int, float], ...] = ()
+    floor = -math.inf
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
             need = session.get(NeedRow, query.subject)
@@ -366,7 +370,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
             )
         except InputValidationError:
             return QueryRanking([])  # a firm without products has no importers to find
-        entry, head = result.entry_score, result.head
+        entry, head, floor = result.entry_score, result.head, result.floor
         for i in result.results:
             out.append(
                 Recommendation(
@@ -412,7 +416,7 @@ def rank_query(services: Services, query: Query, as_of: dt.datetime, top_k: int)
             )
     else:
         raise ValueError(f"unknown batch task {task!r}")
-    return QueryRanking(settle_ties(out), entry, shown, head)
+    return QueryRanking(settle_ties(out), entry, shown, head, floor)
 
 
 def _offering(services: Services, offering_id: int) -> str:
@@ -437,6 +441,7 @@ def rank_partition(
     entries: dict[str, float] = {}
     shown: dict[str, tuple[str, ...]] = {}
     heads: dict[str, tuple[tuple[int, float], ...]] = {}
+    floors: dict[str, float] = {}
     for query in queries:
         ranking = rank_query(services, query, as_of, top_k)
         recommendations.extend(ranking.recommendations)
@@ -445,6 +450,7 @@ def rank_partition(
             shown[query.key] = ranking.shown
         if ranking.head:
             heads[query.key] = ranking.head
+            floors[query.key] = ranking.floor
     encode = services.queries.seconds - encoding
     return PartitionResult(
         task,
@@ -457,6 +463,7 @@ def rank_partition(
         entries,
         shown,
         heads,
+        floors,
     )
 
 
@@ -478,6 +485,7 @@ class Probe:
     results: tuple[tuple[str, float], ...] = ()
     screen: Screened | None = None  # the patched first stage (its spread cuts the pool back)
     head: tuple[tuple[int, float], ...] = ()  # a shortlist's MMR pool, scored (re-picked)
+    floor: float = -math.inf  # what every candidate outside ``head`` scores at most
 
 
 @dataclass
@@ -491,7 +499,7 @@ class ProbeResult:
     evicted: int = 0  # queries whose pool was cut back
     # Shortlists a changed importer entered whose picks stay as they were: their new entry
     # score and head (``RankingPipeline.repick``), for the plan.
-    repicked: dict[str, tuple[float, list[tuple[int, float]]]] = field(default_factory=dict)
+    repicked: dict[str, tuple[float, list[tuple[int, float]], float]] = field(default_factory=dict)
     # Inquiries whose results are patched with the probed suppliers instead (``_patch``).
     patched: dict[str, Patch] = field(default_factory=dict)
 
@@ -592,66 +600,77 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
 
 @dataclass(frozen=True)
 class _Repicked:
-    """A shortlist's picks re-made from its MMR pool (``_repick``): the new entry score and
-    head, and where an importer it shows changed, the patch that shows its new row."""
+    """A shortlist's picks re-made from its head (``_repick``): the new entry score, head
+    and floor, and where an importer it shows changed, the patch that shows its new row."""
 
     entry: float
     head: list[tuple[int, float]]
+    floor: float
     patch: Patch | None = None
 
 
 def _repick(services: Services, item: Probe, found: ScoredProbe, top_k: int) -> _Repicked | None:
-    """Whether a shortlist's picks stay as they are after its probe, from the MMR pool its
-    last ranking left (``Probe.head``): the probed importers' new scores replace or join
-    the pool's, and the pool is picked from again as ranking picks
-    (``RankingPipeline.repick``). None (re-rank it) where the picks change, or where what
-    the pool holds is not known to be every candidate that could be in it: a pool member
-    pushed out of the first stage, or one whose score fell below the entry score (the next
-    candidate, unscored here, could take its place). Otherwise its new entry score and
-    head (unchanged where nothing probed reaches the pool); where an importer it shows
-    changed, also the patch that shows that importer's new row (score, probability and
-    reasons as ranking gives them, ``ScoredProbe.explained``), the others kept, in the
-    order ranking leaves them (pick order, equal rounded scores by importer id)."""
+    """Whether a shortlist's picks stay as they are after its probe, from the head its last
+    ranking left (``Probe.head``: the MMR pool and as many candidates below it, every other
+    candidate scoring at most ``Probe.floor``). The probed importers' new scores replace
+    the head's, or join it where they score above the floor; the candidates above the
+    floor are then known in order, and where they fill the MMR pool it is picked from again
+    as ranking picks (``RankingPipeline.repick``). None (re-rank it) where the picks change,
+    where a head member is pushed out of the first stage, or where fewer candidates than
+    the pool holds stay above the floor (the next ones are unscored here). Otherwise its
+    new entry score, head (the candidates above the floor, at most ``HEAD_DEPTH`` pools)
+    and floor; where an importer it shows changed, also the patch that shows that
+    importer's new row (score, probability and reasons as ranking gives them,
+    ``ScoredProbe.explained``), the others kept, in the order ranking leaves them (pick
+    order, equal rounded scores by importer id)."""
     head = dict(item.head)
-    scores = dict(zip(found.ids, found.scores, strict=True))
+    floor = item.floor
     if set(found.evicted_ids) & head.keys():
         return None
     changed = False
-    for importer, score in scores.items():
+    for importer, score in zip(found.ids, found.scores, strict=True):
         if importer in head:
-            if score < item.entry:
-                return None
             changed = changed or score != head[importer]
             head[importer] = score
-        elif score >= item.entry - _TIE:
+        elif score > floor:
             head[importer] = score
             changed = True
     shown = set(found.external) & set(item.shown)
     if not changed and not shown:
-        return _Repicked(item.entry, list(item.head))
+        return _Repicked(item.entry, list(item.head), floor)
     pipeline = services.shortlist.pipeline
+    looked = pipeline.looked(top_k)
+    # Every candidate outside the head scores at most the floor: those above it are known.
+    keys = np.asarray(list(head), dtype=np.int64)
+    values = np.asarray([head[i] for i in keys.tolist()], dtype=float)
+    known = values > floor
+    if floor > -math.inf and int(known.sum()) < looked:
+        return None
     # The head's members first, then the newcomers (``head`` keeps insertion order): one
     # read of the profiles serves both picks, the last run's being the first rows'. The
     # last picks are picked again rather than read from the results: those hold external
     # ids with equal scores re-ordered (``settle_ties``), not the pick order compared here.
-    keys = np.asarray(list(head), dtype=np.int64)
-    values = np.asarray([head[i] for i in keys.tolist()], dtype=float)
     columns = services.shortlist.context().buyer_columns(keys)
-    profiles = registry.Columns.from_arrays(columns)
     held = len(item.head)
     before = registry.Columns.from_arrays(
         {name: np.asarray(column)[:held] for name, column in columns.items()}
     )
+    after = registry.Columns.from_arrays(
+        {name: np.asarray(column)[known] for name, column in columns.items()}
+    )
     was, _, _ = pipeline.repick(
         keys[:held], np.asarray([v for _, v in item.head]), before, top_k, "buyer"
     )
-    now, entry, pool = pipeline.repick(keys, values, profiles, top_k, "buyer")
+    now, entry, ranked = pipeline.repick(keys[known], values[known], after, top_k, "buyer")
     if now != was:
         return None
-    patch = _shown_anew(services, item, found, now, entry, pool) if shown else None
+    depth = HEAD_DEPTH * looked
+    kept = ranked[:depth]
+    new_floor = ranked[depth][1] if len(ranked) > depth else floor
+    patch = _shown_anew(services, item, found, now, entry, kept, new_floor) if shown else None
     if shown and patch is None:
         return None
-    return _Repicked(entry, list(pool), patch)
+    return _Repicked(entry, list(kept), new_floor, patch)
 
 
 def _shown_anew(
@@ -661,6 +680,7 @@ def _shown_anew(
     picks: Sequence[int],
     entry: float,
     head: tuple[tuple[int, float], ...],
+    floor: float,
 ) -> Patch | None:
     """The patch of a shortlist whose picks stay but one of whose shown importers changed:
     its new row from the probe (None where the probe did not explain it), the others as
@@ -704,6 +724,7 @@ def _shown_anew(
         entry,
         (),
         head,
+        floor,
     )
 
 
@@ -741,7 +762,7 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
     rows: dict[str, list[tuple[str, str, float]]] = {}
     screens: dict[str, Screened] = {}
     pushed: set[str] = set()  # re-rank: a shown row pushed out, or the picks change
-    repicked: dict[str, tuple[float, list[tuple[int, float]]]] = {}
+    repicked: dict[str, tuple[float, list[tuple[int, float]], float]] = {}
     patched: dict[str, Patch] = {}
     if task == INQUIRY_SUPPLIERS:
         with session_scope(services.runtime.sessions) as session:
@@ -793,7 +814,7 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                     tuple(headings_of(texts[n])),
                     None if item.screen is None else item.screen.spread,
                     # A shown importer that changed is patched where it keeps its place.
-                    explain_from=item.entry if item.head else math.inf,
+                    explain_from=item.floor if item.head else math.inf,
                 )
                 for n, item in enumerate(firms)
             ],
@@ -811,8 +832,8 @@ def probe(task: str, probes: Sequence[Probe], as_of: dt.datetime, top_k: int) ->
                 pushed.add(item.query.key)
             elif kept.patch is not None:
                 patched[item.query.key] = kept.patch
-            elif kept.head != list(item.head):
-                repicked[item.query.key] = (kept.entry, kept.head)
+            elif kept.head != list(item.head) or kept.floor != item.floor:
+                repicked[item.query.key] = (kept.entry, kept.head, kept.floor)
     else:
         raise ValueError(f"{task} has no per-query first stage")
     reached = pushed | {

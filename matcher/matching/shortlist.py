@@ -72,7 +72,8 @@ class ShortlistResult:
     timings_ms: dict[str, float]
     external_ids: dict[int, str]  # importer internal -> external, results and exclusions
     entry_score: float = -math.inf  # ``RankOutcome.entry_score``: what a newcomer must reach
-    head: tuple[tuple[int, float], ...] = ()  # ``RankOutcome.head``: the MMR pool, scored
+    head: tuple[tuple[int, float], ...] = ()  # ``RankOutcome.head``: the MMR pool and below
+    floor: float = -math.inf  # ``RankOutcome.floor``: what every candidate not in it scores
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,7 @@ class ShortlistService:
             },
             entry_score=outcome.entry_score,
             head=outcome.head,
+            floor=outcome.floor,
         )
 
     def score_candidates(

@@ -23,6 +23,8 @@ from matcher.ranking.reciprocity import side_scores
 
 Candidate = Literal["exporter", "buyer"]
 
+HEAD_DEPTH = 2  # ``RankOutcome.head`` holds this many times the candidates the picks look at
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -60,10 +62,14 @@ class RankOutcome:
     # a query's changed candidates (``score_rows``) and re-ranks it only where one reaches
     # this.
     entry_score: float = -math.inf
-    # The pool the picks came from: each candidate's key (exporter or buyer id) and its best
-    # score, best first (the k best, or the MMR pool). The nightly batch keeps a shortlist's
-    # to re-pick it when a changed importer enters it (``repick``).
+    # The best candidates: each one's key (exporter or buyer id) and its best score, best
+    # first, ties by key: the pool the picks came from (the k best, or the MMR pool) and as
+    # many again below it (``HEAD_DEPTH``). The nightly batch keeps a shortlist's to re-pick
+    # it when a changed importer enters or leaves the pool (``repick``): with the candidates
+    # below the pool known, one that falls out of the pool has a known successor.
     head: tuple[tuple[int, float], ...] = ()
+    # What every candidate outside ``head`` scores at most (-inf: the head holds them all).
+    floor: float = -math.inf
 
 
 @dataclass
@@ -94,10 +100,12 @@ class RankingPipeline:
             return RankOutcome((), tuple(excluded), self.ranker.name, len(pairs))
         key = "exporter_id" if candidate == "exporter" else "buyer_id"
         keys = cols.numbers(key)[kept_rows]
-        picks, entry, pool = self._choose(
+        picks, entry, best = self._choose(
             keys, scores, top_k, lambda rows: self._similarity(cols, kept_rows[rows], candidate)
         )
-        head = tuple((int(keys[i]), float(scores[i])) for i in pool)
+        depth = HEAD_DEPTH * self.looked(top_k)
+        head = tuple((int(keys[i]), float(scores[i])) for i in best[:depth])
+        floor = float(scores[best[depth]]) if len(best) > depth else -math.inf
         chosen = features.iloc[picks]
         contributions = self.ranker.contributions(chosen)
         sides = side_scores(contributions)
@@ -128,7 +136,13 @@ class RankingPipeline:
                     reasons=self._reasons(registry.RowView(cols, at), values, parts),
                 )
             )
-        return RankOutcome(tuple(out), tuple(excluded), self.ranker.name, len(pairs), entry, head)
+        return RankOutcome(
+            tuple(out), tuple(excluded), self.ranker.name, len(pairs), entry, head, floor
+        )
+
+    def looked(self, top_k: int) -> int:
+        """How many of the best candidates the picks are made from (the MMR pool, or k)."""
+        return max(top_k * self.pool, top_k) if self.diversity < 1.0 else top_k
 
     def _choose(
         self,
@@ -138,20 +152,20 @@ class RankingPipeline:
         similarity: Callable[[np.ndarray], np.ndarray],
     ) -> tuple[np.ndarray, float, np.ndarray]:
         """From scored rows (``keys``: each row's candidate): the picked rows in pick order,
-        the entry score, and the pool the picks came from (each candidate's best row, best
-        first, ties by key). ``similarity(rows)``: the MMR similarity of those rows."""
+        the entry score, and each candidate's best row, best first, ties by key (the first
+        ``looked`` are the pool the picks came from). ``similarity(rows)``: the MMR
+        similarity of those rows."""
         order = np.lexsort((keys, -scores))
         _, first = np.unique(keys[order], return_index=True)
         best = order[np.sort(first)]  # each candidate's best row, in score order
+        looked = self.looked(top_k)
         pool = best[: max(top_k * self.pool, top_k)]
         if self.diversity < 1.0 and len(pool) > 1:
             picks = pool[mmr(scores[pool], similarity(pool), top_k, self.diversity)]
-            looked = max(top_k * self.pool, top_k)
         else:
             picks = pool[:top_k]
-            looked = top_k
         entry = float(scores[best[looked - 1]]) if len(best) >= looked else -math.inf
-        return picks, entry, pool
+        return picks, entry, best
 
     def repick(
         self,
@@ -163,17 +177,18 @@ class RankingPipeline:
     ) -> tuple[list[int], float, tuple[tuple[int, float], ...]]:
         """What ``rank`` picks from candidates already scored (one row each, ``profiles``
         holding the columns its diversity reads): the picked keys in order, the entry score
-        and the head (``RankOutcome.head``). The nightly batch tests with it whether a
+        and every candidate, best first, ties by key (the first ones the pool the picks came
+        from, as in ``RankOutcome.head``). The nightly batch tests with it whether a
         changed importer entering a shortlist's MMR pool changes its picks, without ranking
         the whole shortlist again; it is exact only where every candidate that could be in
         the pool is among ``keys``."""
         keys = np.asarray(keys, dtype=float)
         scores = np.asarray(scores, dtype=float)
         rows = np.arange(len(keys))
-        picks, entry, pool = self._choose(
+        picks, entry, best = self._choose(
             keys, scores, top_k, lambda chosen: self._similarity(profiles, rows[chosen], candidate)
         )
-        head = tuple((int(keys[i]), float(scores[i])) for i in pool)
+        head = tuple((int(keys[i]), float(scores[i])) for i in best)
         return [int(keys[i]) for i in picks], entry, head
 
     def explain_rows(

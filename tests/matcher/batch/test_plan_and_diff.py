@@ -5,6 +5,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,22 @@ def test_only_changed_queries_are_planned_and_partitions_are_stable() -> None:
     old = Plan.read(first.to_json())
     full = decide(_inputs(needs), candidates, old, full=True, partition_size=4)
     assert full.reasons[INQUIRY_SUPPLIERS] == {"full": 10}
+
+
+def test_a_head_keeps_its_floor_and_an_older_head_means_its_entry_score() -> None:
+    """A shortlist's head carries what every candidate outside it scores at most; a plan
+    written before floors were kept (its head the MMR pool alone) reads as the float just
+    below the entry score: the pool's members above it, the others at most at it."""
+    plan = decide(_inputs({"N1": "a"}), {}, None, full=True, partition_size=10)
+    plan.entries[FIRM_IMPORTERS] = {"F1@HAN": 0.5, "F2@HAN": 0.4, "F3@HAN": None}
+    plan.heads[FIRM_IMPORTERS] = {"F1@HAN": [(7, 0.9), (8, 0.5)], "F2@HAN": [(9, 0.4)]}
+    plan.floors[FIRM_IMPORTERS] = {"F1@HAN": 0.25, "F3@HAN": None}
+    again = Plan.from_json(plan.to_json())
+    assert again.floors == plan.floors and again.heads == plan.heads
+    assert again.floor(FIRM_IMPORTERS, "F1@HAN") == 0.25
+    assert again.floor(FIRM_IMPORTERS, "F3@HAN") == -math.inf  # the head holds them all
+    older = again.floor(FIRM_IMPORTERS, "F2@HAN")
+    assert older < 0.4 and math.nextafter(older, math.inf) == 0.4
 
 
 def test_query_texts_give_each_first_stage_its_texts_and_the_encoder_each_text_once() -> None:

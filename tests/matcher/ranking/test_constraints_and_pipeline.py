@@ -214,33 +214,42 @@ def test_score_rows_scores_a_few_rows_as_the_whole_frame_does_and_entry_score_bo
 
 
 def test_repick_from_the_head_picks_what_rank_picked_and_sees_a_newcomer_change_them() -> None:
-    """The nightly batch keeps a shortlist's MMR pool (``RankOutcome.head``) and re-picks
-    from it when a changed importer enters: from the head alone ``repick`` gives ``rank``'s
-    picks and entry score; a newcomer scoring high changes the picks, one scoring at the
-    bottom of the pool moves only the entry score."""
+    """The nightly batch keeps a shortlist's head (``RankOutcome.head``: the MMR pool and as
+    many candidates below it, every other scoring at most ``floor``) and re-picks from it
+    when a changed importer enters: from the head alone ``repick`` gives ``rank``'s picks
+    and entry score; a newcomer scoring high changes the picks, one scoring below the pool
+    moves nothing."""
     context = _context()
     pairs = _pairs(context, exporter=2)
     pipeline = RankingPipeline(RuleRanker(), diversity=0.5, pool=2)
     outcome = pipeline.rank(pairs, 3, candidate="buyer")
     keys = np.asarray([k for k, _ in outcome.head], dtype=np.int64)
     scores = np.asarray([v for _, v in outcome.head])
-    assert len(keys) == 6 and list(scores) == sorted(scores, reverse=True)
+    assert pipeline.looked(3) == 6
+    assert len(keys) > 6 and list(scores) == sorted(scores, reverse=True)
+    # A head as deep as its cap leaves out the rest, and says what they score at most.
+    shallow = pipeline.rank(pairs, 1, candidate="buyer")  # a pool of 2, a head of 4
+    assert len(shallow.head) == 4 and len(keys) > 4
+    assert [k for k, _ in shallow.head] == keys[:4].tolist()
+    assert shallow.floor == scores[4] and shallow.floor <= shallow.head[-1][1]
+    assert outcome.floor == -math.inf and len(keys) < 12  # this head holds every candidate
 
     def profiles(ids: np.ndarray) -> registry.Columns:
         return registry.Columns.from_arrays(context.buyer_columns(ids))
 
     picks, entry, head = pipeline.repick(keys, scores, profiles(keys), 3, "buyer")
     assert picks == [r.buyer_id for r in outcome.ranked]
-    assert entry == outcome.entry_score and head == outcome.head
-    # A newcomer (an importer outside the pool, here given a high and a low score).
-    outsider = next(b for b in range(100, 110) if b not in keys and b not in (101, 102))
+    assert entry == outcome.entry_score and head[: len(outcome.head)] == outcome.head
+    # A newcomer (an importer outside the head, here given a high and a low score).
+    outsider = next(b for b in range(100, 120) if b not in keys and b not in (101, 102))
     more = np.append(keys, outsider)
     high, _, _ = pipeline.repick(more, np.append(scores, scores[0] + 1), profiles(more), 3, "buyer")
     assert high[0] == outsider
     low, low_entry, low_head = pipeline.repick(
-        more, np.append(scores, scores[-1] - 1e-3), profiles(more), 3, "buyer"
+        more, np.append(scores, scores[5] - 1e-9), profiles(more), 3, "buyer"
     )
-    assert low == picks and low_entry == entry and outsider not in [k for k, _ in low_head]
+    assert low == picks and low_entry == entry
+    assert outsider not in [k for k, _ in low_head[:6]] and outsider in [k for k, _ in low_head]
 
 
 def test_a_frame_of_many_queries_takes_query_columns_row_by_row() -> None:
