@@ -99,7 +99,18 @@ log = logging.getLogger(__name__)
 COLLECTIONS = ("products", "buyers", "services")  # what the three tasks search
 HEARTBEAT_SECONDS = 30.0  # well inside batch_runs.STALE_AFTER
 SCREEN_CHUNK = 250  # queries per screening task (the first stage is milliseconds a query)
-ENCODE_CHUNK = 512  # query texts per encoding task
+ENCODE_CHUNK = 512  # query texts per encoding task, at most
+
+
+def even_chunks(items: Sequence[str], most: int, workers: int) -> list[list[str]]:
+    """``items`` in chunks of at most ``most``, and at least one per worker where there
+    are enough, all of about one size: a night's few hundred changed texts in chunks of
+    512 would leave all but one worker idle while it encodes them."""
+    if not items:
+        return []
+    count = max(-(-len(items) // most), min(len(items), max(workers, 1)))
+    size = -(-len(items) // count)
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
 class Reporter(Protocol):
@@ -671,7 +682,7 @@ def _encode_queries(
     out = {"texts": float(len(texts)), "encoded": float(len(todo)), "worker_seconds": 0.0}
     if todo:
         client = pool.client(dim)
-        chunks = [todo[i : i + ENCODE_CHUNK] for i in range(0, len(todo), ENCODE_CHUNK)]
+        chunks = even_chunks(todo, ENCODE_CHUNK, sum(client.nthreads().values()))
         futures = {client.submit(encode_texts, chunk, pure=False): chunk for chunk in chunks}
         reporter.phase("encode queries", len(futures))
         try:

@@ -9,10 +9,13 @@ import math
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from matcher.batch.diff import diff_runs
+from matcher.batch.engine import even_chunks
 from matcher.batch.plan import Plan, decide
 from matcher.batch.queries import (
     FIRM_IMPORTERS,
@@ -139,6 +142,27 @@ def test_a_head_keeps_its_floor_and_an_older_head_means_its_entry_score() -> Non
     assert again.floor(FIRM_IMPORTERS, "F3@HAN") == -math.inf  # the head holds them all
     older = again.floor(FIRM_IMPORTERS, "F2@HAN")
     assert older < 0.4 and math.nextafter(older, math.inf) == 0.4
+
+
+@given(
+    st.lists(st.text(max_size=3), max_size=300),
+    st.integers(min_value=1, max_value=64),
+    st.integers(min_value=0, max_value=16),
+)
+def test_texts_to_encode_are_spread_over_every_worker(
+    items: list[str], most: int, workers: int
+) -> None:
+    """A night's few changed texts are spread over the workers, in chunks of at most
+    ``most``, none larger than one worker's share (the largest is what the phase waits
+    for)."""
+    chunks = even_chunks(items, most, workers)
+    assert [x for chunk in chunks for x in chunk] == items
+    assert all(0 < len(chunk) <= most for chunk in chunks)
+    if items:
+        # The largest chunk: no larger than one worker's share.
+        share = -(-len(items) // min(len(items), max(workers, 1)))
+        assert max(map(len, chunks)) <= share
+    assert even_chunks(["t"] * 521, 512, 2) == [["t"] * 261, ["t"] * 260]
 
 
 def test_query_texts_give_each_first_stage_its_texts_and_the_encoder_each_text_once() -> None:
