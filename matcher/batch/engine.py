@@ -508,7 +508,12 @@ def _run(
     partitions = plan.partitions()
     with session_scope(sessions) as session:
         done = finished_partitions(session, run_id)
-    todo = [p for p in partitions if (p.task, p.number) not in done]
+        costs = (
+            {}
+            if previous_run_id is None
+            else batch_queries.partition_totals(session, previous_run_id)
+        )
+    todo = longest_first([p for p in partitions if (p.task, p.number) not in done], costs)
     reporter.note(
         f"run {run_id}: {len(partitions)} partitions; {len(partitions) - len(todo)} already "
         f"finished (skipped), {len(todo)} to compute"
@@ -576,6 +581,22 @@ def _run(
     )
     _report(runtime, run_id, plan.as_of.date(), reporter)
     return run_id, resume is not None, summary
+
+
+def longest_first(
+    partitions: Sequence[Partition], costs: Mapping[str, Mapping[str, float]]
+) -> list[Partition]:
+    """The partitions in the order to hand them out: the costliest first (their queries
+    times the seconds a query of their task took in the last run, ``partition_totals``;
+    a task it did not run counts as the costliest), so the last ones to finish are small
+    and no worker waits long on another at the end. Ties keep the plan's order."""
+    per_query = {
+        task: float(c["seconds"]) / float(c["queries"])
+        for task, c in costs.items()
+        if c.get("queries")
+    }
+    unknown = max(per_query.values(), default=1.0)
+    return sorted(partitions, key=lambda p: -len(p.keys) * per_query.get(p.task, unknown))
 
 
 def _report(runtime: Runtime, run_id: str, day: dt.date, reporter: Reporter) -> None:

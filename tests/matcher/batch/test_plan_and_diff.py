@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from matcher.batch.diff import diff_runs
-from matcher.batch.engine import even_chunks
-from matcher.batch.plan import Plan, decide
+from matcher.batch.engine import even_chunks, longest_first
+from matcher.batch.plan import Partition, Plan, decide
 from matcher.batch.queries import (
     FIRM_IMPORTERS,
     INQUIRY_SUPPLIERS,
@@ -163,6 +163,22 @@ def test_texts_to_encode_are_spread_over_every_worker(
         share = -(-len(items) // min(len(items), max(workers, 1)))
         assert max(map(len, chunks)) <= share
     assert even_chunks(["t"] * 521, 512, 2) == [["t"] * 261, ["t"] * 260]
+
+
+def test_the_costliest_partitions_are_handed_out_first() -> None:
+    """Partitions go out by their queries times the seconds a query of their task took in
+    the last run, the costliest first: the last to finish are small ones."""
+    a = Partition(INQUIRY_SUPPLIERS, 0, tuple("abcd"))
+    b = Partition(INQUIRY_SUPPLIERS, 1, tuple("a"))
+    c = Partition(FIRM_IMPORTERS, 0, tuple("abc"))
+    d = Partition(SERVICE_PARTNERS, 0, tuple("ab"))
+    costs = {
+        INQUIRY_SUPPLIERS: {"queries": 10, "seconds": 1.0},
+        FIRM_IMPORTERS: {"queries": 10, "seconds": 2.0},
+    }
+    # 0.4, 0.1, 0.6 s; partners unknown, counted at the costliest rate (0.2 a query).
+    assert longest_first([a, b, c, d], costs) == [c, a, d, b]
+    assert longest_first([a, b, c, d], {}) == [a, c, d, b]  # by size where nothing is known
 
 
 def test_query_texts_give_each_first_stage_its_texts_and_the_encoder_each_text_once() -> None:
