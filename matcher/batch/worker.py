@@ -524,6 +524,17 @@ def _reaches(item: Probe, rows: Sequence[tuple[str, str, float]]) -> bool:
     return False
 
 
+def _shown_row(score: float, said: Explained) -> tuple[float, float | None, list[dict[str, Any]]]:
+    """A patched row as ``rank_query`` writes it: the rounded score and probability, and
+    the reasons in both languages."""
+    reasons, probability = said
+    return (
+        _score(score),
+        None if probability is None else round(probability, 4),
+        [{"en": r.en, "ko": r.ko} for r in reasons],
+    )
+
+
 def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
     """An inquiry's results with its probed suppliers put in their place, where that is
     what ranking it again would give; None (rank it again) where it may not be.
@@ -574,13 +585,7 @@ def _patch(item: Probe, found: ScoredProbe, top_k: int) -> Patch | None:
             if score <= item.entry + _TIE or said is None:
                 return None
         assert said is not None
-        reasons, probability = said
-        new[target] = (
-            score,
-            None if probability is None else round(probability, 4),
-            [{"en": r.en, "ko": r.ko} for r in reasons],
-            product,
-        )
+        new[target] = (score, *_shown_row(score, said)[1:], product)
     if not new:
         return None
     scores = {**results, **{t: row[0] for t, row in new.items()}}
@@ -694,12 +699,7 @@ def _shown_anew(
             continue
         if said is None:
             return None
-        reasons, probability = said
-        rows[importer] = (
-            _score(score),
-            None if probability is None else round(probability, 4),
-            [{"en": r.en, "ko": r.ko} for r in reasons],
-        )
+        rows[importer] = _shown_row(score, said)
     named = services.shortlist.indexes.get("buyers").rows(np.asarray(picks, dtype=np.int64))
     external = {int(i): str(x) for i, x in zip(named.index, named["external_id"], strict=True)}
     targets = [external.get(int(i)) for i in picks]

@@ -423,14 +423,7 @@ class MatchService:
             floors = np.concatenate(
                 [np.full(len(at_rows), probes[n].explain_from) for n, at_rows, _, _ in group]
             )
-            wanted = np.flatnonzero(np.isfinite(scores) & (scores >= floors))
-            explained: list[Explained | None] = [None] * len(scores)
-            for row, said in zip(
-                wanted.tolist(),
-                self.pipeline.explain_rows(pairs, wanted, scores[wanted]),
-                strict=True,
-            ):
-                explained[row] = said
+            explained = self.pipeline.explain_above(pairs, scores, floors)
             start = 0
             for n, at_rows, _, _ in group:
                 stop = start + len(at_rows)

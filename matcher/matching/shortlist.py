@@ -36,7 +36,7 @@ from matcher.matching.first_stage import (
     responsiveness_z,
     similarity_spread,
 )
-from matcher.matching.service import Explained, ScoredProbe, plain_value, stored_vectors
+from matcher.matching.service import ScoredProbe, plain_value, stored_vectors
 from matcher.ranking.constraints import Exclusion
 from matcher.ranking.pipeline import RankingPipeline, Reason
 from matcher.storage import repository
@@ -388,12 +388,7 @@ class ShortlistService:
             exposure = context.history.recent_exposure(sorted(set(ids.tolist())), since, at + 1)
         scores = self.pipeline.score_rows(pairs, blocked=blocked, exposure=exposure)
         floors = np.concatenate([np.full(len(m[1]), probes[m[0]].explain_from) for m in made])
-        wanted = np.flatnonzero(np.isfinite(scores) & (scores >= floors))
-        explained: list[Explained | None] = [None] * len(scores)
-        for row, said in zip(
-            wanted.tolist(), self.pipeline.explain_rows(pairs, wanted, scores[wanted]), strict=True
-        ):
-            explained[row] = said
+        explained = self.pipeline.explain_above(pairs, scores, floors)
         start = 0
         for n, rows, _, _ in made:
             stop = start + len(rows)

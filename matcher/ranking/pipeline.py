@@ -219,6 +219,20 @@ class RankingPipeline:
             for j, row in enumerate(np.asarray(rows).tolist())
         ]
 
+    def explain_above(
+        self, pairs: registry.Columns, scores: np.ndarray, floors: np.ndarray
+    ) -> list[tuple[tuple[Reason, ...], float | None] | None]:
+        """Per row of a frame ``score_rows`` scored, ``explain_rows``'s reasons and
+        probability where its score is finite and at least its floor (None elsewhere): the
+        nightly batch explains only the probed rows that may be shown."""
+        wanted = np.flatnonzero(np.isfinite(scores) & (scores >= floors))
+        out: list[tuple[tuple[Reason, ...], float | None] | None] = [None] * len(scores)
+        for row, said in zip(
+            wanted.tolist(), self.explain_rows(pairs, wanted, scores[wanted]), strict=True
+        ):
+            out[row] = said
+        return out
+
     def score_rows(
         self,
         pairs: pd.DataFrame | registry.Columns,
