@@ -71,9 +71,10 @@ def main() -> None:
     )
     batch.add_argument(
         "--cold",
-        choices=["each", "first"],
+        choices=["each", "first", "all"],
         default="each",
-        help="empty the query-vector cache before each full run, or the first only",
+        help="empty the query-vector cache before each full run, or the first only; all: "
+        "the first full run also encodes every document and builds every index",
     )
     batch.add_argument(
         "--order",
