@@ -80,9 +80,17 @@ class Decision:
     reset_seconds: float  # until the caller's current window ends
 
     @property
+    def reset_whole_seconds(self) -> int:
+        """Whole seconds until the window ends, as ``RateLimit-Reset`` gives them. Rounded to
+        the millisecond before the ceiling: a window's end less the moment it started is not
+        always exactly the window in floating point (``(t + 60) - t`` can be
+        60.000000000000114), and a fresh 60-second window must not announce 61."""
+        return math.ceil(round(self.reset_seconds, 3))
+
+    @property
     def retry_after(self) -> int:
         """Whole seconds until the window frees (at least 1, as ``Retry-After`` needs)."""
-        return max(1, math.ceil(self.reset_seconds))
+        return max(1, self.reset_whole_seconds)
 
 
 class RateLimiter(Protocol):
@@ -336,7 +344,7 @@ def _headers(decision: Decision) -> list[tuple[bytes, bytes]]:
     return [
         (b"ratelimit-limit", str(decision.limit).encode()),
         (b"ratelimit-remaining", str(decision.remaining).encode()),
-        (b"ratelimit-reset", str(math.ceil(decision.reset_seconds)).encode()),
+        (b"ratelimit-reset", str(decision.reset_whole_seconds).encode()),
     ]
 
 

@@ -34,6 +34,7 @@ from api.ratelimit import (
     RateLimiter,
     RateLimitMiddleware,
     RedisRateLimiter,
+    _headers,
     identify,
 )
 from matcher.config import Settings
@@ -135,6 +136,19 @@ def test_a_window_frees_once_it_has_passed(
         time.sleep(refused.reset_seconds + 0.05)
     again = limiter.hit("caller")
     assert again.allowed and again.remaining == LIMIT - 1
+
+
+def test_a_fresh_window_announces_the_window_not_a_second_more() -> None:
+    """At this clock reading ``(t + 60) - t`` is 60.000000000000114 in floating point: the
+    first request of a 60-second window must still announce a reset in 60 seconds."""
+    clock = FakeClock()
+    clock.now = 964.2413216821577
+    assert (clock.now + 60.0) - clock.now > 60.0
+    decision = MemoryRateLimiter(LIMIT, 60.0, clock=clock).hit("caller")
+    assert decision.reset_whole_seconds == 60
+    assert _headers(decision)[2] == (b"ratelimit-reset", b"60")
+    clock.now += 0.25
+    assert MemoryRateLimiter(LIMIT, 60.0, clock=clock).hit("other").retry_after == 60
 
 
 def test_memory_forgets_callers_whose_window_has_passed() -> None:

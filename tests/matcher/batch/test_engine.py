@@ -30,7 +30,7 @@ from matcher.errors import ConflictError
 from matcher.storage import batch_runs, database, records
 from matcher.storage.database import session_scope
 from matcher.storage.tables import BatchLockRow, BatchRunRow, BuyerRow, ExporterRow, ProductRow
-from tests.matcher.batch.store import copy_store, rows, settings_for, template
+from tests.matcher.batch.store import AS_OF, copy_store, rows, settings_for, template
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +49,8 @@ def sessions(store: Settings) -> Iterator[sessionmaker[Session]]:
 
 
 def _run(settings: Settings, **options: Any) -> BatchOutcome:
+    """A run in this process, as of the demo's moment unless the test names another."""
+    options.setdefault("as_of", AS_OF)
     return run_nightly(settings, processes=False, **options)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from matcher.storage import database
 from matcher.storage.database import session_scope
 from matcher.storage.tables import BatchPartitionRow, BatchRunRow
-from tests.matcher.batch.store import copy_store, rows, settings_for, template
+from tests.matcher.batch.store import AS_OF, copy_store, rows, settings_for, template
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def test_a_killed_run_resumes_and_equals_a_clean_run(
     engine = database.engine_from_settings(settings)
     sessions = database.session_factory(engine)
 
-    command, env = _command(killed_dir)
+    command, env = _command(killed_dir, "--as-of", AS_OF.isoformat())
     log = tmp_path / "killed.log"
     with log.open("w") as out:
         process = subprocess.Popen(
