@@ -67,9 +67,6 @@ INCREMENTAL_TARGET = 0.10
 WORKERS = [2, 1]
 COLD = "all"
 ORDER = "incremental-early"
-# The funnel history is read as of the demo generator's reference moment (its events end
-# there), so the client firms of each center are the generator's.
-AS_OF = dt.datetime(2026, 11, 1, 6, 0, tzinfo=dt.UTC)
 
 
 def spec(exporters: int, buyers: int, needs: int, seed: int) -> StoreSpec:
@@ -107,9 +104,12 @@ def _forget_everything(settings: Settings) -> None:
 
 def _run(settings: Settings, workers: int, *, full: bool) -> dict[str, Any]:
     from matcher.batch.engine import run_nightly
+    from matcher.demo import DEMO_AS_OF
 
+    # The funnel history is read as of the demo generator's reference moment (its events end
+    # there), so the client firms of each center are the generator's.
     started = time.perf_counter()
-    outcome = run_nightly(settings, full=full, workers=workers, processes=True, as_of=AS_OF)
+    outcome = run_nightly(settings, full=full, workers=workers, processes=True, as_of=DEMO_AS_OF)
     summary = dict(outcome.summary)
     summary["bench_wall"] = time.perf_counter() - started
     summary["partition_costs"] = _partition_costs(settings, outcome.run_id)

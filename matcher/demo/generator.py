@@ -186,6 +186,12 @@ def _check_columns() -> None:
 
 
 REFERENCE_DATE = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+# The moment to read a demo store as of where a run must be reproducible (the batch's tests
+# and bench): its history ends at the reference date, and which firms are a center's clients
+# (an event in the last year), whose exposure counts this month and which inquiries are
+# open all follow the moment a run reads it as of, so read as of the wall clock the store
+# changes from one day to the next.
+DEMO_AS_OF = REFERENCE_DATE + dt.timedelta(hours=6)
 FIRST_PAIR_DAY = dt.date(2019, 1, 1)  # Hanoi center opened in 2019
 FIRST_PAIR_DAY_INDIA = dt.date(2020, 1, 1)  # New Delhi in 2020
 LAST_PAIR_DAY = dt.date(2026, 10, 31)

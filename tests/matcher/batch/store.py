@@ -8,7 +8,6 @@ copied back), so the tests' own runs rank without loading the encoder. It has no
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,28 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.config import Settings
+from matcher.demo import DEMO_AS_OF
 from matcher.storage.database import session_scope
 from matcher.storage.tables import RecommendationRow
 
 EXPORTERS = 40
 SEED = 7
 PARTITION_SIZE = 4
-
-
-def _demo_moment() -> dt.datetime:
-    from matcher.demo.generator import REFERENCE_DATE
-
-    return REFERENCE_DATE + dt.timedelta(hours=6)
-
-
-# The moment the tests' runs read the funnel history as of: the demo's history ends at the
-# generator's reference date, and which firms are a center's clients (an event in the last
-# year), whose exposure counts this month and which inquiries are open all follow the run's
-# moment. Read as of the wall clock, the store the tests rank changed from one day to the
-# next (on 2026-12-07 the engine's incremental-against-full test met a carried shortlist
-# whose similarity percentiles an edited importer had moved); read as of this moment it is
-# the same store every day.
-AS_OF = _demo_moment()
+# The moment the tests' runs read the store as of, the same every day (read as of the wall
+# clock, on 2026-12-07 the engine's incremental-against-full test met a carried shortlist
+# whose similarity percentiles an edited importer had moved).
+AS_OF = DEMO_AS_OF
 
 _template: Path | None = None
 
